@@ -1,0 +1,99 @@
+// swift-tools-version:6.1
+// sstp-gateway: a point-to-site SSTP VPN gateway for Linux.
+//
+// Layers (imports point one way):
+//   1. pure protocol cores   SSTPProtocol, PPPProtocol, PPPAuth, AddressPool, IPPackets, TOML
+//   2. thin adapters         CryptoPrimitives, TLSEngine (OpenSSL), TUNDevice, SSTPNIO (NIO handlers)
+//   3. composition           SSTPServer, SSTPClient libraries; sstpd, sstpctl, sstp-dial executables
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let nioConcurrency = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "sstp-gateway",
+    products: [
+        .executable(name: "sstpd", targets: ["sstpd"]),
+        .executable(name: "sstpctl", targets: ["sstpctl"]),
+        .executable(name: "sstp-dial", targets: ["sstp-dial"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
+        .target(name: "CTUNShims"),
+
+        // MARK: Pure protocol cores
+        .target(name: "SSTPProtocol", dependencies: [nioCore, "CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "PPPProtocol", dependencies: [nioCore], swiftSettings: swiftSettings),
+        .target(name: "PPPAuth", dependencies: [nioCore, "PPPProtocol", "CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "AddressPool", swiftSettings: swiftSettings),
+        .target(name: "IPPackets", dependencies: [nioCore], swiftSettings: swiftSettings),
+        .target(name: "TOML", swiftSettings: swiftSettings),
+
+        // MARK: Adapters
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
+        .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore], swiftSettings: swiftSettings),
+        .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore], swiftSettings: swiftSettings),
+        .target(name: "SSTPNIO", dependencies: ["TLSEngine", "SSTPProtocol", nioCore, logging], swiftSettings: swiftSettings),
+
+        // MARK: Composition
+        .target(
+            name: "SSTPServer",
+            dependencies: [
+                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML",
+                "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SSTPClient",
+            dependencies: [
+                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TUNDevice", "TLSEngine",
+                "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "sstpd", dependencies: ["SSTPServer", argumentParser, logging], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "sstpctl",
+            dependencies: ["SSTPServer", "PPPAuth", "CryptoPrimitives", argumentParser],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sstp-dial",
+            dependencies: ["SSTPClient", argumentParser, logging],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives"], swiftSettings: swiftSettings),
+        .testTarget(name: "SSTPProtocolTests", dependencies: ["SSTPProtocol", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "PPPProtocolTests", dependencies: ["PPPProtocol", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "PPPAuthTests", dependencies: ["PPPAuth", "PPPProtocol", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "AddressPoolTests", dependencies: ["AddressPool"], swiftSettings: swiftSettings),
+        .testTarget(name: "IPPacketsTests", dependencies: ["IPPackets", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .testTarget(name: "TLSEngineTests", dependencies: ["TLSEngine", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "TUNDeviceTests", dependencies: ["TUNDevice", "IPPackets", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: ["SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", nioCore, nioPosix, logging],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,15 @@
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <openssl/provider.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/pkcs12.h>

@@ -1,0 +1,31 @@
+// Wrappers for OpenSSL function-like macros and SSL_OP_BIT() constants, which Swift cannot import.
+#ifndef COPENSSL_SHIMS_H
+#define COPENSSL_SHIMS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/ssl.h>
+#include <openssl/bio.h>
+
+int cshim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+int cshim_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+long cshim_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+uint64_t cshim_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
+long cshim_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+long cshim_BIO_set_mem_eof_return(BIO *bio, int value);
+size_t cshim_BIO_pending(BIO *bio);
+long cshim_SSL_CTX_set_ecdh_auto(SSL_CTX *ctx);
+int cshim_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+int cshim_SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n);
+
+extern const uint64_t cshim_SSL_OP_NO_RENEGOTIATION;
+extern const uint64_t cshim_SSL_OP_CIPHER_SERVER_PREFERENCE;
+extern const uint64_t cshim_SSL_OP_NO_COMPRESSION;
+extern const uint64_t cshim_SSL_OP_NO_TICKET;
+extern const long cshim_SSL_MODE_RELEASE_BUFFERS;
+extern const long cshim_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+extern const long cshim_SSL_MODE_ENABLE_PARTIAL_WRITE;
+
+/// Drains the OpenSSL error queue of this thread into `buf` as one line; returns the length written.
+size_t cshim_err_string(char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,136 @@
+import AddressPool
+import CryptoPrimitives
+import Foundation
+import IPPackets
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// `sstp-dial --check`: connect, ping through the tunnel with ICMP crafted in userspace, report, disconnect.
+public enum CheckMode {
+    /// The outcome of one check, also printed line by line.
+    public struct Report: Sendable {
+        public var info: TunnelInfo?
+        public var sent = 0
+        public var received = 0
+        public var error: String?
+        public var ok: Bool { error == nil && info != nil && sent == received }
+    }
+
+    /// Returns true if the tunnel came up and every echo request got its reply.
+    public static func run(
+        configuration: DialConfiguration, pingTargets: [String], count: Int, logger: Logger
+    ) async -> Bool {
+        let report = await check(configuration: configuration, pingTargets: pingTargets, count: count, logger: logger) {
+            print($0)
+        }
+        return report.ok
+    }
+
+    public static func check(
+        configuration: DialConfiguration, pingTargets: [String], count: Int, logger: Logger,
+        group: (any EventLoopGroup)? = nil, output: @Sendable (String) -> Void
+    ) async -> Report {
+        var report = Report()
+        let group = group ?? MultiThreadedEventLoopGroup.singleton
+        let tunnel: TunnelConnection
+        do {
+            tunnel = try await SSTPDialer.connect(configuration, group: group, logger: logger)
+        } catch {
+            report.error = "\(error)"
+            output("connect failed: \(error)")
+            return report
+        }
+        report.info = tunnel.info
+        output("connected: \(tunnel.info)")
+        let replies = ReplyBox()
+        tunnel.onPackets { packets in
+            for packet in packets {
+                if let (header, echo) = try? ICMPEcho.parseIPv4(packet), echo.kind == .echoReply {
+                    replies.deliver(source: header.source, identifier: echo.identifier, sequence: echo.sequenceNumber)
+                }
+            }
+        }
+        let identifier = UInt16(truncatingIfNeeded: SecureRandom.bytes(2).reduce(0) { Int($0) << 8 | Int($1) })
+        for target in pingTargets {
+            guard let destination = IPv4Address(target) else {
+                report.error = "not an IPv4 address: \(target)"
+                output("ping \(target): not an IPv4 address")
+                continue
+            }
+            for sequence in 1...max(count, 1) {
+                let echo = ICMPEcho(
+                    kind: .echoRequest, identifier: identifier, sequenceNumber: UInt16(sequence),
+                    payload: ByteBuffer(bytes: Array(repeating: UInt8(0x5A), count: 56)))
+                let packet = echo.makeIPv4Packet(source: tunnel.info.address.value, destination: destination.value)
+                let started = NIODeadline.now()
+                let waiter = replies.expect(source: destination.value, identifier: identifier, sequence: UInt16(sequence))
+                tunnel.send([packet])
+                report.sent += 1
+                if await waiter.wait(seconds: configuration.timeoutSeconds) {
+                    report.received += 1
+                    let ms = Double((NIODeadline.now() - started).nanoseconds) / 1e6
+                    output("reply from \(destination): icmp_seq=\(sequence) time=\(String(format: "%.2f", ms)) ms")
+                } else {
+                    output("no reply from \(destination): icmp_seq=\(sequence)")
+                    report.error = "missing echo replies"
+                }
+            }
+        }
+        output("\(report.sent) sent, \(report.received) received")
+        await tunnel.disconnect()
+        output("disconnected")
+        return report
+    }
+}
+
+/// Matches echo replies to waiters (a reply may arrive before or after `wait` is called).
+final class ReplyBox: Sendable {
+    fileprivate struct Key: Hashable { var source: UInt32; var identifier: UInt16; var sequence: UInt16 }
+    private let state = NIOLockedValueBox<(arrived: Set<Key>, waiters: [Key: CheckedContinuation<Bool, Never>])>(([], [:]))
+
+    struct Waiter: Sendable {
+        fileprivate let box: ReplyBox
+        fileprivate let key: Key
+        func wait(seconds: Int) async -> Bool {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        let ready = box.state.withLockedValue { s -> Bool in
+                            if s.arrived.remove(key) != nil { return true }
+                            s.waiters[key] = continuation
+                            return false
+                        }
+                        if ready { continuation.resume(returning: true) }
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(seconds))
+                    let continuation = box.state.withLockedValue { $0.waiters.removeValue(forKey: key) }
+                    continuation?.resume(returning: false)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                // Release the other task if it is still parked.
+                box.state.withLockedValue { $0.waiters.removeValue(forKey: key) }?.resume(returning: first)
+                return first
+            }
+        }
+    }
+
+    func expect(source: UInt32, identifier: UInt16, sequence: UInt16) -> Waiter {
+        Waiter(box: self, key: Key(source: source, identifier: identifier, sequence: sequence))
+    }
+
+    func deliver(source: UInt32, identifier: UInt16, sequence: UInt16) {
+        let key = Key(source: source, identifier: identifier, sequence: sequence)
+        let continuation = state.withLockedValue { s -> CheckedContinuation<Bool, Never>? in
+            if let waiter = s.waiters.removeValue(forKey: key) { return waiter }
+            s.arrived.insert(key)
+            return nil
+        }
+        continuation?.resume(returning: true)
+    }
+}

@@ -1,0 +1,68 @@
+import AddressPool
+
+/// What `sstp-dial` needs to connect.
+public struct DialConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// SNI and HTTP Host; also the name the certificate is verified against (unless `caFile` is nil).
+    public var serverName: String
+    /// CA certificate (PEM) that must have issued the server's certificate; nil = do not verify (testing only).
+    public var caFile: String?
+    public var username: String
+    public var password: String
+    /// Seconds allowed from TCP connect to IPCP up.
+    public var timeoutSeconds: Int
+
+    public init(
+        host: String, port: Int, serverName: String, caFile: String?, username: String, password: String,
+        timeoutSeconds: Int = 20
+    ) {
+        self.host = host
+        self.port = port
+        self.serverName = serverName
+        self.caFile = caFile
+        self.username = username
+        self.password = password
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// What the server gave us once the tunnel is up.
+public struct TunnelInfo: Sendable, CustomStringConvertible {
+    public var address: IPv4Address
+    public var serverAddress: IPv4Address
+    public var dnsServers: [IPv4Address]
+    /// "sha256" or "sha1": the crypto binding hash we sent.
+    public var cryptoBinding: String
+    public var tlsVersion: String
+    public var tlsCipher: String
+    /// Milliseconds from TCP connect to IPCP up with Call Connected sent.
+    public var connectMilliseconds: Double
+
+    public var description: String {
+        "address \(address) server \(serverAddress) dns \(dnsServers.map(\.description).joined(separator: ",")) "
+            + "binding \(cryptoBinding) tls \(tlsVersion) \(tlsCipher) connect \(Int(connectMilliseconds)) ms"
+    }
+}
+
+/// Why a dial failed.
+public struct DialError: Error, CustomStringConvertible, Sendable {
+    public enum Code: Sendable, Equatable {
+        case tls
+        case httpRejected
+        case sstpClosed
+        case authenticationFailed
+        case timeout
+        case connectionClosed
+    }
+
+    public let code: Code
+    public let detail: String
+
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { "\(code): \(detail)" }
+}

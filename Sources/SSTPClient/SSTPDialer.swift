@@ -1,0 +1,82 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SSTPNIO
+import TLSEngine
+
+/// A live tunnel: send IP packets in, receive IP packets out, hang up.
+public final class TunnelConnection: Sendable {
+    public let info: TunnelInfo
+    public let channel: any Channel
+    private let handler: NIOLoopBound<SSTPClientConnectionHandler>
+
+    init(info: TunnelInfo, channel: any Channel, handler: NIOLoopBound<SSTPClientConnectionHandler>) {
+        self.info = info
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Sends IPv4 packets through the tunnel (safe from any thread).
+    public func send(_ packets: [ByteBuffer]) {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.send(packets) }
+    }
+
+    /// Sets where packets from the tunnel go; called on the connection's event loop, one batch per socket read.
+    public func onPackets(_ body: @escaping @Sendable ([ByteBuffer]) -> Void) {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.packetHandler = body }
+    }
+
+    /// Sends Call Disconnect and waits (at most ~6 s, the disconnect timers) for the connection to close.
+    public func disconnect() async {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.disconnect() }
+        try? await channel.closeFuture.get()
+    }
+
+    /// Completes when the connection is gone, for whatever reason.
+    public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+}
+
+/// Opens SSTP tunnels.
+public enum SSTPDialer {
+    /// Connects, authenticates and waits for IPCP and Call Connected (or fails within the configured timeout).
+    public static func connect(
+        _ configuration: DialConfiguration, group: any EventLoopGroup, logger: Logger
+    ) async throws -> TunnelConnection {
+        let tlsContext = try TLSContext.client(trustRootsFile: configuration.caFile, verifyPeer: configuration.caFile != nil)
+        let eventLoop = group.next()
+        let ready = eventLoop.makePromise(of: TunnelInfo.self)
+        let channel = try await ClientBootstrap(group: eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connectTimeout(.seconds(Int64(configuration.timeoutSeconds)))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        TLSHandler(context: tlsContext, serverName: configuration.serverName))
+                    try channel.pipeline.syncOperations.addHandler(
+                        SSTPClientConnectionHandler(configuration: configuration, ready: ready, logger: logger))
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port).get()
+        let deadline = eventLoop.scheduleTask(in: .seconds(Int64(configuration.timeoutSeconds))) {
+            ready.fail(DialError(.timeout, "no tunnel within \(configuration.timeoutSeconds) s"))
+            channel.close(promise: nil)
+        }
+        do {
+            let info = try await ready.futureResult.get()
+            deadline.cancel()
+            let handler = try await eventLoop.submit {
+                NIOLoopBound(
+                    try channel.pipeline.syncOperations.handler(type: SSTPClientConnectionHandler.self),
+                    eventLoop: eventLoop)
+            }.get()
+            return TunnelConnection(info: info, channel: channel, handler: handler)
+        } catch {
+            deadline.cancel()
+            try? await channel.close()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AddressPool
+@preconcurrency import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import TUNDevice
+
+/// `sstp-dial` without `--check`: a TUN device with the assigned address, routes through it, and packets forwarded
+/// both ways until SIGINT or SIGTERM (then Call Disconnect).
+public enum TunnelMode {
+    public static func run(configuration: DialConfiguration, tunName: String, routes: [String], logger: Logger) async throws {
+        let tunnel = try await SSTPDialer.connect(configuration, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let tun = try TUNDevice.create(name: tunName)
+        defer { tun.close() }
+        try tun.setIPv4(address: tunnel.info.address.value, prefixLength: 32)
+        try tun.setMTU(1400)
+        try tun.setUp()
+        for route in routes {
+            guard IPv4Network(route) != nil else { throw DialError(.connectionClosed, "bad route \(route)") }
+            try runIP(["route", "replace", route, "dev", tun.name])
+        }
+        print("tunnel up on \(tun.name): \(tunnel.info)")
+        tunnel.onPackets { packets in
+            for packet in packets { tun.write(packet) }
+        }
+        try tun.startReading { batch in tunnel.send(batch) }
+
+        var sources: [any DispatchSourceSignal] = []
+        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        defer { sources.forEach { $0.cancel() } }
+        let closed = tunnel.closeFuture
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in signals { return }
+            }
+            group.addTask { try? await closed.get() }
+            await group.next()
+            group.cancelAll()
+        }
+        print("disconnecting")
+        await tunnel.disconnect()
+    }
+
+    static func runIP(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DialError(.connectionClosed, "ip \(arguments.joined(separator: " ")) failed")
+        }
+    }
+}

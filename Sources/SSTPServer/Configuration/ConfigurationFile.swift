@@ -1,0 +1,128 @@
+import Foundation
+import TOML
+
+/// Reads `sstpd`'s TOML configuration file into a `ServerConfiguration`.
+///
+/// Unknown sections and keys are errors (a misspelt key must not be silently ignored), and so are values of the
+/// wrong type; both name the key.
+public enum ConfigurationFile {
+    public static func load(path: String) throws -> ServerConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ServerConfiguration.Error("\(path): cannot read the file")
+        }
+        return try parse(text, source: path)
+    }
+
+    public static func parse(_ text: String, source: String = "configuration") throws -> ServerConfiguration {
+        let document: TOMLValue
+        do {
+            document = try TOMLParser.parse(text)
+        } catch {
+            throw ServerConfiguration.Error("\(source): \(error)")
+        }
+        var reader = Reader(source: source)
+        var c = ServerConfiguration()
+        let root = document.table ?? [:]
+        for (section, value) in root {
+            guard let table = value.table else { throw reader.error("\(section) must be a [section]") }
+            reader.section = section
+            try reader.checkKeys(table, allowed: Self.keys[section])
+            switch section {
+            case "listen":
+                try reader.string(table, "address", into: &c.listenAddress)
+                try reader.int(table, "port", into: &c.listenPort)
+            case "tls":
+                try reader.string(table, "certificate", into: &c.certificateChainFile)
+                try reader.string(table, "private_key", into: &c.privateKeyFile)
+                try reader.string(table, "min_version", into: &c.minimumTLSVersion)
+            case "sstp":
+                try reader.strings(table, "hash_protocols", into: &c.hashProtocols)
+                try reader.int(table, "handshake_timeout", into: &c.handshakeTimeout)
+                try reader.int(table, "negotiation_timeout", into: &c.negotiationTimeout)
+                try reader.int(table, "hello_interval", into: &c.helloInterval)
+                try reader.int(table, "max_connect_retries", into: &c.maxConnectRequestRetries)
+            case "ppp":
+                try reader.int(table, "mru", into: &c.mru)
+                try reader.int(table, "max_auth_attempts", into: &c.maxAuthenticationAttempts)
+                try reader.bool(table, "ipv6", into: &c.ipv6)
+            case "pool":
+                try reader.string(table, "network", into: &c.poolNetwork)
+                try reader.string(table, "gateway", into: &c.gatewayAddress)
+                try reader.strings(table, "dns", into: &c.dnsServers)
+            case "tun":
+                try reader.string(table, "name", into: &c.tunName)
+                try reader.int(table, "mtu", into: &c.tunMTU)
+            case "users":
+                try reader.string(table, "file", into: &c.usersFile)
+            case "limits":
+                try reader.int(table, "max_sessions", into: &c.maxSessions)
+            case "log":
+                try reader.string(table, "level", into: &c.logLevel)
+            default:
+                throw reader.error("unknown section [\(section)]")
+            }
+        }
+        return c
+    }
+
+    static let keys: [String: Set<String>] = [
+        "listen": ["address", "port"],
+        "tls": ["certificate", "private_key", "min_version"],
+        "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries"],
+        "ppp": ["mru", "max_auth_attempts", "ipv6"],
+        "pool": ["network", "gateway", "dns"],
+        "tun": ["name", "mtu"],
+        "users": ["file"],
+        "limits": ["max_sessions"],
+        "log": ["level"],
+    ]
+
+    /// Typed reads that name the offending key.
+    struct Reader {
+        let source: String
+        var section = ""
+
+        func error(_ text: String) -> ServerConfiguration.Error {
+            ServerConfiguration.Error("\(source): \(text)")
+        }
+
+        func checkKeys(_ table: [String: TOMLValue], allowed: Set<String>?) throws(ServerConfiguration.Error) {
+            guard let allowed else { throw error("unknown section [\(section)]") }
+            for key in table.keys.sorted() where !allowed.contains(key) {
+                throw error("unknown key \(section).\(key)")
+            }
+        }
+
+        func string(_ t: [String: TOMLValue], _ key: String, into target: inout String) throws(ServerConfiguration.Error) {
+            guard let value = t[key] else { return }
+            guard let s = value.string else { throw error("\(section).\(key) must be a string") }
+            target = s
+        }
+
+        func int(_ t: [String: TOMLValue], _ key: String, into target: inout Int) throws(ServerConfiguration.Error) {
+            guard let value = t[key] else { return }
+            guard let i = value.int else { throw error("\(section).\(key) must be an integer") }
+            target = i
+        }
+
+        func bool(_ t: [String: TOMLValue], _ key: String, into target: inout Bool) throws(ServerConfiguration.Error) {
+            guard let value = t[key] else { return }
+            guard let b = value.bool else { throw error("\(section).\(key) must be true or false") }
+            target = b
+        }
+
+        func strings(_ t: [String: TOMLValue], _ key: String, into target: inout [String]) throws(ServerConfiguration.Error) {
+            guard let value = t[key] else { return }
+            guard let array = value.array else { throw error("\(section).\(key) must be an array of strings") }
+            var out: [String] = []
+            for element in array {
+                guard let s = element.string else { throw error("\(section).\(key) must be an array of strings") }
+                out.append(s)
+            }
+            target = out
+        }
+    }
+}

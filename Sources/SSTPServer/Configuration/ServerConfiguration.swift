@@ -1,0 +1,91 @@
+import AddressPool
+
+/// Everything `sstpd` needs to run, parsed once into an immutable value and passed in.
+/// Every key can be set in the TOML file (see docs/configuration.md) and overridden by a flag.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// `[listen]`: where the HTTPS listener binds.
+    public var listenAddress: String = "0.0.0.0"
+    public var listenPort: Int = 443
+
+    /// `[tls]`: PEM files. The chain file holds the leaf certificate first.
+    public var certificateChainFile: String = "/etc/sstpd/server.pem"
+    public var privateKeyFile: String = "/etc/sstpd/server.key"
+    /// "1.2" or "1.3": the lowest TLS version accepted.
+    public var minimumTLSVersion: String = "1.2"
+
+    /// `[sstp]`
+    /// Hash protocols offered for the crypto binding (MS-SSTP §2.2.6): "sha256", "sha1".
+    public var hashProtocols: [String] = ["sha256", "sha1"]
+    /// Seconds from TCP accept until the HTTP request head is complete (covers the TLS handshake too).
+    public var handshakeTimeout: Int = 10
+    /// MS-SSTP §3.3.2.1 negotiation timer and §3.1.2.3 hello timer, in seconds.
+    public var negotiationTimeout: Int = 60
+    public var helloInterval: Int = 60
+    /// Connect Requests NAKed before the call is aborted (MS-SSTP Appendix A <2>: Windows allows 3).
+    public var maxConnectRequestRetries: Int = 3
+
+    /// `[ppp]`
+    public var mru: Int = 1400
+    /// MS-CHAPv2 attempts per connection before the call is closed.
+    public var maxAuthenticationAttempts: Int = 3
+    /// Offer IPV6CP (link-local interface identifiers); when off IPV6CP is Protocol-Rejected.
+    public var ipv6: Bool = false
+
+    /// `[pool]`: client addresses. The gateway address is excluded from the pool.
+    public var poolNetwork: String = "10.77.0.0/24"
+    public var gatewayAddress: String = "10.77.0.1"
+    /// DNS servers handed out in IPCP (RFC 1877), at most two.
+    public var dnsServers: [String] = []
+
+    /// `[tun]`
+    public var tunName: String = "sstp%d"
+    public var tunMTU: Int = 1400
+
+    /// `[users]`
+    public var usersFile: String = "/var/lib/sstpd/users"
+
+    /// `[limits]`
+    public var maxSessions: Int = 1024
+
+    /// `[log]`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    /// A configuration error names the key at fault.
+    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    /// Checks values and cross-field rules; returns the parsed pool network and gateway address.
+    public func validate() throws(ServerConfiguration.Error) -> (network: IPv4Network, gateway: IPv4Address) {
+        guard (1...65535).contains(listenPort) else { throw Error("listen.port: \(listenPort) is not a TCP port") }
+        guard ["1.2", "1.3"].contains(minimumTLSVersion) else { throw Error("tls.min_version: use \"1.2\" or \"1.3\"") }
+        guard !hashProtocols.isEmpty, hashProtocols.allSatisfy({ $0 == "sha256" || $0 == "sha1" }) else {
+            throw Error("sstp.hash_protocols: a non-empty list of \"sha256\" and \"sha1\"")
+        }
+        guard (1...300).contains(handshakeTimeout) else { throw Error("sstp.handshake_timeout: 1–300 seconds") }
+        guard (5...600).contains(negotiationTimeout) else { throw Error("sstp.negotiation_timeout: 5–600 seconds") }
+        guard (5...3600).contains(helloInterval) else { throw Error("sstp.hello_interval: 5–3600 seconds") }
+        guard (0...10).contains(maxConnectRequestRetries) else { throw Error("sstp.max_connect_retries: 0–10") }
+        guard (576...4091).contains(mru) else { throw Error("ppp.mru: 576–4091") }
+        guard (1...10).contains(maxAuthenticationAttempts) else { throw Error("ppp.max_auth_attempts: 1–10") }
+        guard let network = IPv4Network(poolNetwork) else { throw Error("pool.network: \(poolNetwork) is not a CIDR") }
+        guard network.prefixLength <= 30 else { throw Error("pool.network: a /30 or larger network is needed") }
+        guard let gateway = IPv4Address(gatewayAddress) else {
+            throw Error("pool.gateway: \(gatewayAddress) is not an IPv4 address")
+        }
+        guard dnsServers.count <= 2 else { throw Error("pool.dns: at most two servers") }
+        for dns in dnsServers where IPv4Address(dns) == nil {
+            throw Error("pool.dns: \(dns) is not an IPv4 address")
+        }
+        guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
+        guard !tunName.isEmpty, tunName.utf8.count < 16 else { throw Error("tun.name: 1–15 characters") }
+        guard (1...100_000).contains(maxSessions) else { throw Error("limits.max_sessions: 1–100000") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw Error("log.level: \(logLevel) is not a level")
+        }
+        return (network, gateway)
+    }
+}

@@ -1,0 +1,91 @@
+import AddressPool
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TLSEngine
+import SSTPNIO
+
+/// The SSTP gateway: an HTTPS listener whose connections each run one SSTP session (MS-SSTP server role) with PPP
+/// inside, plus the shared state (pool, users, sessions) and the router between sessions and the packet device.
+public final class GatewayServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let state: GatewayState
+    public let router: SessionRouter
+    public let counters = GatewayCounters()
+    let settings: SessionSettings
+    let tlsContext: TLSContext
+    let device: any PacketDevice
+    let group: any EventLoopGroup
+    let logger: Logger
+    private let channelBox = NIOLockedValueBoxChannel()
+
+    /// - Parameters:
+    ///   - configuration: a configuration that passed `validate()`.
+    ///   - tlsContext: the server TLS context; its leaf certificate hashes feed the crypto binding.
+    ///   - device: where client packets go (a TUN device in production).
+    public init(
+        configuration: ServerConfiguration,
+        tlsContext: TLSContext,
+        device: any PacketDevice,
+        users: UserDatabase,
+        group: any EventLoopGroup,
+        logger: Logger
+    ) throws {
+        let (network, gateway) = try configuration.validate()
+        let pool = try AddressPool(network: network, excluding: [gateway])
+        self.configuration = configuration
+        self.state = GatewayState(pool: pool, users: users)
+        self.router = SessionRouter()
+        self.tlsContext = tlsContext
+        self.device = device
+        self.group = group
+        self.logger = logger
+        self.settings = try SessionSettings(configuration: configuration, gateway: gateway, tlsContext: tlsContext)
+    }
+
+    /// Binds the listener and starts the device. Returns the bound address.
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        let router = self.router
+        try device.start { batch in router.route(batch) }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSHandler(context: self.tlsContext))
+                    try channel.pipeline.syncOperations.addHandler(
+                        SSTPServerConnectionHandler(gateway: self, peer: channel.remoteAddress))
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.listenAddress, port: configuration.listenPort).get()
+        channelBox.set(channel)
+        guard let address = channel.localAddress else { throw ServerConfiguration.Error("listener has no address") }
+        logger.notice("listening", metadata: ["address": "\(address)"])
+        return address
+    }
+
+    /// Stops accepting, sends Call Disconnect to every session (MS-SSTP §3.1.1.1) and waits until they are gone or
+    /// `gracePeriod` seconds passed, then closes the device.
+    public func shutdown(gracePeriod: Int64 = 4) async {
+        if let listener = channelBox.take() {
+            try? await listener.close()
+        }
+        let count = state.disconnectAll()
+        logger.notice("shutting down", metadata: ["sessions": "\(count)"])
+        let deadline = NIODeadline.now() + .seconds(gracePeriod)
+        while !state.sessions().isEmpty && NIODeadline.now() < deadline {
+            try? await group.any().scheduleTask(in: .milliseconds(20)) {}.futureResult.get()
+        }
+        device.close()
+    }
+}
+
+/// The listener channel, set once on start and taken on shutdown.
+final class NIOLockedValueBoxChannel: Sendable {
+    private let box = NIOLockedValueBox<(any Channel)?>(nil)
+    func set(_ channel: any Channel) { box.withLockedValue { $0 = channel } }
+    func take() -> (any Channel)? { box.withLockedValue { let c = $0; $0 = nil; return c } }
+}

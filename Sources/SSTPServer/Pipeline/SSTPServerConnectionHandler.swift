@@ -1,0 +1,504 @@
+import AddressPool
+import CryptoPrimitives
+import Foundation
+import Logging
+import NIOCore
+import PPPAuth
+import PPPProtocol
+import SSTPProtocol
+import Synchronization
+
+/// One client connection after TLS: the HTTP phase, then the SSTP server state machine (MS-SSTP §3.3) with PPP
+/// (RFC 1661) and MS-CHAPv2 (RFC 2759) inside, the address lease and the packet path to the gateway's device.
+///
+/// The protocol machines are pure values; this handler feeds them events, supplies randomness, credentials and
+/// addresses, owns their timers and carries out their actions. It runs on the channel's event loop only.
+final class SSTPServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        /// Waiting for the SSTP_DUPLEX_POST request head (MS-SSTP §3.3.7.2 HTTPS connection setup).
+        case http(SSTPHTTPRequestParser)
+        case sstp
+        case closed
+    }
+
+    /// Every timer this connection runs, by owner.
+    private enum TimerKey: Hashable {
+        case handshake
+        case sstp(SSTPTimer)
+        case ppp(PPPTimer)
+        case auth(MSCHAPv2Authenticator.TimerID)
+    }
+
+    private let gateway: GatewayServer
+    private let settings: SessionSettings
+    private var logger: Logger
+    private let peer: String
+    private var context: ChannelHandlerContext?
+    private var sessionID: UInt64 = 0
+    private var phase: Phase = .http(SSTPHTTPRequestParser())
+    private var sstp: SSTPServerStateMachine
+    private var parser = SSTPPacketParser()
+    private var ppp: PPPSession
+    private var authenticator: MSCHAPv2Authenticator?
+    private var user: String?
+    private var address: IPv4Address?
+    private var routed = false
+    private var callConnected = false
+    private var timers: [TimerKey: Scheduled<Void>] = [:]
+    let counters = SessionCounters()
+
+    init(gateway: GatewayServer, peer: SocketAddress?) {
+        self.gateway = gateway
+        self.settings = gateway.settings
+        self.peer = peer.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        self.logger = gateway.logger
+        self.logger[metadataKey: "peer"] = "\(self.peer)"
+        // Randomness is an input of the pure machines: the Call Connect Ack nonce and our LCP magic number.
+        self.sstp = SSTPServerStateMachine(configuration: gateway.settings.sstp, nonce: SecureRandom.bytes(32))
+        let magic = SecureRandom.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        self.ppp = PPPSession(
+            configuration: PPPSessionConfiguration(
+                lcp: .authenticator(magicNumber: magic == 0 ? 1 : magic, maximumReceiveUnit: gateway.settings.mru)))
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let opened = gateway.state.open(
+            info: { id in
+                SessionInfo(
+                    id: id, correlationID: nil, peer: self.peer, user: nil, address: nil, cryptoBinding: nil,
+                    phase: "handshake", since: Date().timeIntervalSince1970, counters: self.counters)
+            },
+            maxSessions: settings.maxSessions,
+            disconnect: { eventLoop.execute { loopBound.value.administrativeDisconnect() } })
+        guard let id = opened else {
+            logger.warning("refused connection: session limit reached", metadata: ["limit": "\(settings.maxSessions)"])
+            phase = .closed
+            context.close(promise: nil)
+            return
+        }
+        sessionID = id
+        logger[metadataKey: "session"] = "\(id)"
+        logger.info("connection accepted")
+        // One deadline covers TCP accept -> TLS handshake -> HTTP request head.
+        startTimer(.handshake, after: .seconds(settings.handshakeTimeout))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        switch phase {
+        case .http(var httpParser):
+            guard let verdict = httpParser.parse(&bytes) else {
+                phase = .http(httpParser)
+                return
+            }
+            switch verdict {
+            case .refused(let refusal):
+                logger.notice("refused HTTP request", metadata: ["reason": "\(refusal)"])
+                var out = context.channel.allocator.buffer(capacity: 128)
+                _ = refusal.response.write(into: &out)
+                phase = .closed
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+            case .accepted(let request):
+                cancelTimer(.handshake)
+                if let correlationID = request.correlationID {
+                    logger[metadataKey: "correlation"] = "\(correlationID)"
+                }
+                gateway.state.update(sessionID) {
+                    $0.correlationID = request.correlationID
+                    $0.phase = "sstp"
+                }
+                logger.info("SSTP_DUPLEX_POST accepted", metadata: ["host": "\(request.host)"])
+                var out = context.channel.allocator.buffer(capacity: 128)
+                _ = SSTPHTTPResponse.success(server: "sstpd").write(into: &out)
+                context.write(wrapOutboundOut(out), promise: nil)
+                phase = .sstp
+                execute(sstp.httpsEstablished())
+                if bytes.readableBytes > 0 { receiveSSTP(bytes) }
+            }
+        case .sstp:
+            receiveSSTP(bytes)
+        case .closed:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        tearDown(reason: "connection closed")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.notice("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: SSTP
+
+    private func receiveSSTP(_ bytes: ByteBuffer) {
+        parser.append(bytes)
+        while case .sstp = phase {
+            let packet: SSTPPacket?
+            do {
+                packet = try parser.nextPacket()
+            } catch {
+                switch error {
+                case .framing(let framing):
+                    // §3.1.5.1: a framing error drops the TCP connection without sending anything.
+                    logger.warning("SSTP framing error, dropping connection", metadata: ["error": "\(framing)"])
+                    gateway.counters.framingErrors.add(1, ordering: .relaxed)
+                    close()
+                    return
+                case .invalidMessage(let messageError):
+                    logger.warning("invalid SSTP control message", metadata: ["error": "\(messageError)"])
+                    gateway.counters.invalidMessages.add(1, ordering: .relaxed)
+                    execute(sstp.receiveInvalidMessage(messageError))
+                    continue
+                }
+            }
+            guard let packet else { return }
+            switch packet {
+            case .data(let frame):
+                receiveDataPacket(frame)
+            case .control(let message):
+                logger.debug("SSTP control received", metadata: ["message": "\(message.messageType)"])
+                execute(sstp.receive(message))
+            }
+        }
+    }
+
+    private func receiveDataPacket(_ frame: ByteBuffer) {
+        guard sstp.receiveDataPacket(frame) else {
+            // §3.3.5.2.3: data frames before a verified Call Connected are discarded.
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
+        guard let classified = PPPFrame.classify(frame) else {
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
+        switch classified.protocolNumber {
+        case .ipv4:
+            forwardToDevice(classified.payload, isIPv4: true)
+        case .ipv6:
+            forwardToDevice(classified.payload, isIPv4: false)
+        default:
+            execute(ppp.receiveFrame(frame))
+        }
+    }
+
+    /// Client → network. Drops anything whose source is not the client's own address (anti-spoofing).
+    private func forwardToDevice(_ packet: ByteBuffer, isIPv4: Bool) {
+        guard callConnected, let address else {
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
+        guard isIPv4, ppp.isIPv4Open, packet.readableBytes >= 20,
+            packet.getInteger(at: packet.readerIndex, as: UInt8.self).map({ $0 >> 4 == 4 }) == true
+        else {
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
+        guard packet.getInteger(at: packet.readerIndex + 12, as: UInt32.self) == address.value else {
+            counters.spoofedDropped.add(1, ordering: .relaxed)
+            gateway.counters.spoofedDropped.add(1, ordering: .relaxed)
+            logger.debug("dropped a packet with a spoofed source address")
+            return
+        }
+        counters.packetsIn.add(1, ordering: .relaxed)
+        counters.bytesIn.add(packet.readableBytes, ordering: .relaxed)
+        if !gateway.device.write(packet) {
+            counters.otherDropped.add(1, ordering: .relaxed)
+        }
+    }
+
+    /// Network → client: one write (and one flush) per batch from the device.
+    func sendToClient(_ packets: [ByteBuffer]) {
+        guard let context, callConnected, ppp.isIPv4Open else {
+            counters.otherDropped.add(packets.count, ordering: .relaxed)
+            return
+        }
+        var total = 0
+        for packet in packets { total += packet.readableBytes + 8 }
+        var out = context.channel.allocator.buffer(capacity: total)
+        var sent = 0
+        for packet in packets where packet.readableBytes + 8 <= SSTPPacket.maximumLength {
+            out.writeInteger(SSTPVersion.current)
+            out.writeInteger(UInt8(0))
+            out.writeInteger(UInt16(packet.readableBytes + 8))
+            out.writePPPHeader(.ipv4)
+            out.writeImmutableBuffer(packet)
+            sent += 1
+            counters.bytesOut.add(packet.readableBytes, ordering: .relaxed)
+        }
+        counters.packetsOut.add(sent, ordering: .relaxed)
+        counters.otherDropped.add(packets.count - sent, ordering: .relaxed)
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func execute(_ actions: [SSTPAction]) {
+        for action in actions {
+            switch action {
+            case .send(let message):
+                logger.debug("SSTP control sent", metadata: ["message": "\(message.messageType)"])
+                guard let context else { return }
+                var out = context.channel.allocator.buffer(capacity: message.length)
+                out.writeSSTPControlMessage(message)
+                context.write(wrapOutboundOut(out), promise: nil)
+            case .startTimer(let timer, let duration):
+                startTimer(.sstp(timer), after: TimeAmount(duration))
+            case .cancelTimer(let timer):
+                cancelTimer(.sstp(timer))
+            case .lowerLayerUp:
+                execute(ppp.lowerLayerUp())
+            case .callConnected(let hashProtocol):
+                callConnected = true
+                logger.notice("call connected, crypto binding verified", metadata: ["hash": "\(hashProtocol)"])
+                gateway.state.update(sessionID) {
+                    $0.cryptoBinding = "\(hashProtocol)"
+                    $0.phase = "connected"
+                }
+            case .closeTransport(let reason):
+                logger.info("SSTP call ended", metadata: ["reason": "\(reason)"])
+                close()
+                return
+            }
+        }
+    }
+
+    // MARK: PPP
+
+    private func execute(_ actions: [PPPAction]) {
+        for action in actions {
+            switch action {
+            case .sendFrame(let frame):
+                sendPPPFrame(frame)
+            case .startTimer(let timer, let seconds):
+                startTimer(.ppp(timer), after: .seconds(Int64(seconds)))
+            case .cancelTimer(let timer):
+                cancelTimer(.ppp(timer))
+            case .authenticationStarting(let method):
+                startAuthentication(method)
+            case .authenticationPacket(let packet):
+                guard authenticator != nil else { continue }
+                execute(authenticator!.receive(packet))
+            case .networkLayerUp(let result):
+                networkLayerUp(result)
+            case .networkLayerDown:
+                unroute()
+            case .ipv6Up(let result):
+                logger.info("IPV6CP up", metadata: ["peer-interface-id": "\(result.peerInterfaceIdentifier.map { "\($0)" } ?? "-")"])
+            case .ipv6Down:
+                break
+            case .deliverDatagram(let proto, let payload):
+                forwardToDevice(payload, isIPv4: proto == .ipv4)
+            case .echoReplyReceived:
+                break
+            case .linkDown(let reason):
+                logger.info("PPP link down", metadata: ["reason": "\(reason)"])
+                unroute()
+                execute(sstp.pppLinkDown())
+            }
+        }
+    }
+
+    private func sendPPPFrame(_ frame: ByteBuffer) {
+        guard let context, sstp.mayRelay(pppFrame: frame) else { return }
+        var out = context.channel.allocator.buffer(capacity: frame.readableBytes + 4)
+        out.writeSSTPDataPacket(frame)
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func networkLayerUp(_ result: IPCPResult) {
+        guard let address, result.peerAddress.rawValue == address.value else {
+            logger.warning("IPCP finished with an address other than the lease; closing")
+            execute(ppp.close(reason: .administrative))
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        gateway.router.register(
+            address: address.value,
+            endpoint: SessionEndpoint(sessionID: sessionID, eventLoop: context!.eventLoop) { packets in
+                loopBound.value.sendToClient(packets)
+            })
+        routed = true
+        logger.notice(
+            "IPCP up", metadata: ["address": "\(address)", "dns": "\(result.dnsServers.map { "\($0)" })"])
+    }
+
+    private func unroute() {
+        if routed, let address {
+            gateway.router.unregister(address: address.value, sessionID: sessionID)
+            routed = false
+        }
+    }
+
+    // MARK: Authentication
+
+    private func startAuthentication(_ method: PPPAuthenticationProtocol) {
+        guard method == .msCHAPv2 else {
+            logger.warning("peer did not agree to MS-CHAPv2; closing", metadata: ["method": "\(method)"])
+            execute(ppp.authenticationFailed())
+            return
+        }
+        var machine = MSCHAPv2Authenticator(name: settings.authenticatorName, maxAttempts: settings.maxAuthenticationAttempts)
+        let actions = machine.start(challenge: SecureRandom.bytes(16), identifier: SecureRandom.bytes(1)[0])
+        authenticator = machine
+        execute(actions)
+    }
+
+    private func execute(_ actions: [MSCHAPv2Authenticator.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let packet):
+                var payload = ByteBuffer()
+                payload.writeMSCHAPv2Packet(packet)
+                if let frame = ppp.authenticationFrame(payload) { sendPPPFrame(frame) }
+            case .startTimer(let timer, let seconds):
+                startTimer(.auth(timer), after: .seconds(Int64(seconds)))
+            case .cancelTimer(let timer):
+                cancelTimer(.auth(timer))
+            case .lookUpCredentials(let username):
+                user = username
+                logger[metadataKey: "user"] = "\(username)"
+                let record = gateway.state.lookupUser(username)
+                execute(
+                    authenticator!.credentialsLookedUp(
+                        ntPasswordHash: record?.ntPasswordHash, nextChallenge: SecureRandom.bytes(16)))
+            case .succeeded(let result):
+                authenticationSucceeded(result)
+            case .failed(let reason):
+                logger.warning("authentication failed", metadata: ["reason": "\(reason)"])
+                gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                execute(ppp.authenticationFailed())
+            }
+        }
+    }
+
+    private func authenticationSucceeded(_ result: AuthenticationResult) {
+        let leaseKey = UserDatabase.canonical(result.username)
+        let leased: IPv4Address
+        do {
+            leased = try gateway.state.lease(sessionID: sessionID, user: leaseKey)
+        } catch {
+            logger.error("no address for the client: pool exhausted", metadata: ["error": "\(error)"])
+            gateway.counters.poolExhausted.add(1, ordering: .relaxed)
+            execute(ppp.close(reason: .administrative))
+            return
+        }
+        address = leased
+        logger.notice("authenticated", metadata: ["method": "MS-CHAPv2", "address": "\(leased)"])
+        gateway.state.update(sessionID) {
+            $0.user = result.username
+            $0.address = leased
+        }
+        let dns = settings.dnsServers.map { IPCPAddress($0.value) }
+        let ipcp = IPCPParameters(
+            localAddress: IPCPAddress(settings.gateway.value), peerAddress: IPCPAddress(leased.value),
+            primaryDNS: dns.first, secondaryDNS: dns.dropFirst().first)
+        var ipv6cp: IPV6CPParameters?
+        if settings.ipv6 {
+            ipv6cp = IPV6CPParameters(
+                localInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))),
+                suggestedPeerInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))))
+        }
+        execute(ppp.authenticationSucceeded(ipcp: ipcp, ipv6cp: ipv6cp))
+        execute(sstp.innerAuthenticationCompleted(hlak: result.hlak))
+    }
+
+    /// A non-zero 64-bit interface identifier from random bytes.
+    static func interfaceIdentifier(_ bytes: [UInt8]) -> UInt64 {
+        let value = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return value == 0 ? 1 : value
+    }
+
+    // MARK: Teardown
+
+    /// `sstpctl`/shutdown asked for this session to end: Call Disconnect (MS-SSTP §3.1.1.1).
+    func administrativeDisconnect() {
+        logger.info("disconnect requested")
+        switch phase {
+        case .sstp: execute(sstp.disconnect())
+        case .http, .closed: close()
+        }
+        context?.flush()
+    }
+
+    private func close() {
+        guard let context else { return }
+        if case .closed = phase {} else { phase = .closed }
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    private func tearDown(reason: String) {
+        guard sessionID != 0 else { return }
+        phase = .closed
+        _ = sstp.transportClosed()
+        _ = ppp.lowerLayerDown()
+        for (_, scheduled) in timers { scheduled.cancel() }
+        timers.removeAll()
+        unroute()
+        gateway.state.close(sessionID)
+        logger.info(
+            "session closed",
+            metadata: [
+                "reason": "\(reason)",
+                "packets-in": "\(counters.packetsIn.load(ordering: .relaxed))",
+                "packets-out": "\(counters.packetsOut.load(ordering: .relaxed))",
+                "spoofed-dropped": "\(counters.spoofedDropped.load(ordering: .relaxed))",
+            ])
+        sessionID = 0
+        context = nil
+    }
+
+    // MARK: Timers
+
+    private func startTimer(_ key: TimerKey, after delay: TimeAmount) {
+        timers[key]?.cancel()
+        guard let context else { return }
+        timers[key] = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            timers[key] = nil
+            timerFired(key)
+            self.context?.flush()
+        }
+    }
+
+    private func cancelTimer(_ key: TimerKey) {
+        timers.removeValue(forKey: key)?.cancel()
+    }
+
+    private func timerFired(_ key: TimerKey) {
+        switch key {
+        case .handshake:
+            logger.notice("handshake deadline passed; closing")
+            gateway.counters.handshakeTimeouts.add(1, ordering: .relaxed)
+            close()
+        case .sstp(let timer):
+            execute(sstp.timerFired(timer))
+        case .ppp(let timer):
+            execute(ppp.timerFired(timer))
+        case .auth(let timer):
+            guard authenticator != nil else { return }
+            execute(authenticator!.timerFired(timer))
+        }
+    }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

@@ -1,0 +1,14 @@
+import Synchronization
+
+/// Gateway-wide refusal and drop counters (every bad input is logged and counted).
+public final class GatewayCounters: Sendable {
+    public let framingErrors = Atomic<Int>(0)
+    public let invalidMessages = Atomic<Int>(0)
+    public let authenticationFailures = Atomic<Int>(0)
+    public let poolExhausted = Atomic<Int>(0)
+    public let spoofedDropped = Atomic<Int>(0)
+    public let handshakeTimeouts = Atomic<Int>(0)
+    public let sessionLimitRefusals = Atomic<Int>(0)
+
+    public init() {}
+}

@@ -1,0 +1,100 @@
+import AddressPool
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// State shared by all sessions of one gateway: the address pool, the user database and the session table.
+/// Each session's protocol machines stay on its own event loop; only these few operations take the lock.
+public final class GatewayState: Sendable {
+    struct Inner {
+        var pool: AddressPool
+        var users: UserDatabase
+        var sessions: [UInt64: Entry] = [:]
+        var nextSessionID: UInt64 = 1
+    }
+
+    struct Entry {
+        var info: SessionInfo
+        /// Runs an administrative disconnect on the session's event loop.
+        var disconnect: @Sendable () -> Void
+    }
+
+    private let inner: NIOLockedValueBox<Inner>
+
+    public init(pool: AddressPool, users: UserDatabase) {
+        inner = NIOLockedValueBox(Inner(pool: pool, users: users))
+    }
+
+    /// Registers a new connection and returns its session id, or nil when `maxSessions` are already live.
+    func open(info: (UInt64) -> SessionInfo, maxSessions: Int, disconnect: @escaping @Sendable () -> Void) -> UInt64? {
+        inner.withLockedValue { s in
+            guard s.sessions.count < maxSessions else { return nil }
+            let id = s.nextSessionID
+            s.nextSessionID += 1
+            s.sessions[id] = Entry(info: info(id), disconnect: disconnect)
+            return id
+        }
+    }
+
+    func update(_ id: UInt64, _ change: (inout SessionInfo) -> Void) {
+        inner.withLockedValue { s in
+            if s.sessions[id] != nil { change(&s.sessions[id]!.info) }
+        }
+    }
+
+    /// Removes the session and releases its lease (if any). Safe to call twice.
+    func close(_ id: UInt64) {
+        inner.withLockedValue { s in
+            s.sessions[id] = nil
+            s.pool.release(sessionID: id)
+        }
+    }
+
+    func lease(sessionID: UInt64, user: String) throws(AddressPoolError) -> IPv4Address {
+        let result: Result<IPv4Address, AddressPoolError> = inner.withLockedValue { s in
+            do throws(AddressPoolError) {
+                return .success(try s.pool.lease(sessionID: sessionID, user: user))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    func release(sessionID: UInt64) {
+        inner.withLockedValue { $0.pool.release(sessionID: sessionID) }
+    }
+
+    func lookupUser(_ name: String) -> UserRecord? {
+        inner.withLockedValue { $0.users.lookup(name) }
+    }
+
+    /// Replaces the user database (reload); live sessions are not affected.
+    public func replaceUsers(_ users: UserDatabase) {
+        inner.withLockedValue { $0.users = users }
+    }
+
+    public func sessions() -> [SessionInfo] {
+        inner.withLockedValue { s in s.sessions.values.map(\.info).sorted { $0.id < $1.id } }
+    }
+
+    /// Pool usage: (size, used, free).
+    public func poolUsage() -> (size: Int, used: Int, free: Int) {
+        inner.withLockedValue { ($0.pool.size, $0.pool.used, $0.pool.free) }
+    }
+
+    /// Asks one session to disconnect (Call Disconnect, MS-SSTP §3.1.1.1); returns false if unknown.
+    @discardableResult
+    public func disconnect(sessionID: UInt64) -> Bool {
+        guard let action = inner.withLockedValue({ $0.sessions[sessionID]?.disconnect }) else { return false }
+        action()
+        return true
+    }
+
+    /// Asks every session to disconnect; returns how many were asked.
+    @discardableResult
+    public func disconnectAll() -> Int {
+        let actions = inner.withLockedValue { $0.sessions.values.map(\.disconnect) }
+        actions.forEach { $0() }
+        return actions.count
+    }
+}

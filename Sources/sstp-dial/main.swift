@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SSTPClient
+
+/// `sstp-dial`: a userspace SSTP client (TLS, SSTP with crypto binding, PPP with MS-CHAPv2, IPCP).
+@main
+struct SSTPDial: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sstp-dial",
+        abstract: "Connect to an SSTP VPN server from userspace (no kernel PPP needed).",
+        discussion: """
+            Without --check, brings up a TUN device with the assigned address and stays connected until SIGINT or \
+            SIGTERM. With --check, crafts ICMP echo requests in userspace through the tunnel (no TUN device), prints \
+            what happened and exits non-zero on any failure.
+            """
+    )
+
+    @Option(name: .long, help: "Server as HOST[:PORT] (default port 443).") var server: String
+    @Option(name: .long, help: "Name for TLS SNI and the HTTP Host header (default: the server host).")
+    var serverName: String?
+    @Option(name: .long, help: "CA certificate (PEM) that must have issued the server certificate.") var ca: String?
+    @Flag(name: .long, help: "Do not verify the server certificate (testing only).") var insecure = false
+    @Option(name: .long) var user: String
+    @Option(name: .long, help: "Password (visible in the process list; prefer --password-stdin).") var password: String?
+    @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
+    @Flag(name: .long, help: "Connect, ping through the tunnel without a TUN device, report and exit.") var check = false
+    @Option(name: .long, help: "With --check: address to ping through the tunnel (repeatable).") var ping: [String] = []
+    @Option(name: .long, help: "With --check: echo requests per address.") var count: Int = 3
+    @Option(name: .long, help: "Seconds allowed to connect, and to wait for each echo reply.") var timeout: Int = 20
+    @Option(name: .long, help: "TUN device name (TUN mode).") var tun: String = "sstpc%d"
+    @Option(name: .long, help: "Route CIDR through the tunnel (TUN mode, repeatable).") var route: [String] = []
+    @Option(name: .customLong("log-level")) var logLevel: String = "info"
+
+    func run() async throws {
+        guard insecure || ca != nil else { throw ValidationError("give --ca FILE, or --insecure for testing") }
+        let secret: String
+        if passwordStdin {
+            guard let line = readLine(strippingNewline: true) else { throw ValidationError("no password on standard input") }
+            secret = line
+        } else if let password {
+            secret = password
+        } else {
+            throw ValidationError("give --password or --password-stdin")
+        }
+        let (host, port) = try Self.splitHostPort(server)
+        var logger = Logger(label: "sstp-dial")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        let configuration = DialConfiguration(
+            host: host, port: port, serverName: serverName ?? host, caFile: insecure ? nil : ca,
+            username: user, password: secret, timeoutSeconds: timeout)
+        if check {
+            let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
+            if !ok { throw ExitCode.failure }
+        } else {
+            try await TunnelMode.run(configuration: configuration, tunName: tun, routes: route, logger: logger)
+        }
+    }
+
+    static func splitHostPort(_ text: String) throws -> (String, Int) {
+        if let colon = text.lastIndex(of: ":"), !text.hasSuffix("]") {
+            guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+                throw ValidationError("bad port in \(text)")
+            }
+            return (String(text[..<colon]), port)
+        }
+        return (text, 443)
+    }
+}

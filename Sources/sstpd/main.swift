@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SSTPServer
+
+/// `sstpd`: the SSTP VPN gateway daemon.
+///
+/// Reads a TOML configuration file (docs/configuration.md); every key can be overridden by the flag of the same
+/// name (`[pool] network` → `--pool-network`).
+struct SSTPD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sstpd",
+        abstract: "SSTP (MS-SSTP) point-to-site VPN gateway."
+    )
+
+    @Option(name: .long, help: "TOML configuration file.") var config: String?
+    @Flag(name: .long, help: "Check the configuration (and the files it names) and exit.") var checkConfig = false
+
+    @Option(name: .customLong("listen-address")) var listenAddress: String?
+    @Option(name: .customLong("listen-port")) var listenPort: Int?
+    @Option(name: .customLong("tls-certificate"), help: "PEM chain, leaf first.") var certificateChainFile: String?
+    @Option(name: .customLong("tls-private-key")) var privateKeyFile: String?
+    @Option(name: .customLong("tls-min-version")) var minimumTLSVersion: String?
+    @Option(name: .customLong("sstp-hash-protocols"), help: "Comma-separated: sha256,sha1.") var hashProtocols: String?
+    @Option(name: .customLong("sstp-handshake-timeout")) var handshakeTimeout: Int?
+    @Option(name: .customLong("sstp-negotiation-timeout")) var negotiationTimeout: Int?
+    @Option(name: .customLong("sstp-hello-interval")) var helloInterval: Int?
+    @Option(name: .customLong("sstp-max-connect-retries")) var maxConnectRequestRetries: Int?
+    @Option(name: .customLong("ppp-mru")) var mru: Int?
+    @Option(name: .customLong("ppp-max-auth-attempts")) var maxAuthenticationAttempts: Int?
+    @Option(name: .customLong("ppp-ipv6"), help: "true or false.") var ipv6: Bool?
+    @Option(name: .customLong("pool-network")) var poolNetwork: String?
+    @Option(name: .customLong("pool-gateway")) var gatewayAddress: String?
+    @Option(name: .customLong("pool-dns"), help: "Comma-separated, at most two.") var dnsServers: String?
+    @Option(name: .customLong("tun-name")) var tunName: String?
+    @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
+    @Option(name: .customLong("users-file")) var usersFile: String?
+    @Option(name: .customLong("limits-max-sessions")) var maxSessions: Int?
+    @Option(name: .customLong("log-level")) var logLevel: String?
+
+    func run() throws {
+        var configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? ServerConfiguration()
+        apply(to: &configuration)
+        do {
+            _ = try configuration.validate()
+        } catch {
+            throw ValidationError("configuration: \(error)")
+        }
+        if checkConfig {
+            try Daemon.checkFiles(configuration)
+            print("configuration OK")
+            return
+        }
+        try Daemon.run(configuration: configuration)
+    }
+
+    private func apply(to c: inout ServerConfiguration) {
+        func set<T>(_ value: T?, _ keyPath: WritableKeyPath<ServerConfiguration, T>) {
+            if let value { c[keyPath: keyPath] = value }
+        }
+        func list(_ text: String?) -> [String]? {
+            text.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+        set(listenAddress, \.listenAddress)
+        set(listenPort, \.listenPort)
+        set(certificateChainFile, \.certificateChainFile)
+        set(privateKeyFile, \.privateKeyFile)
+        set(minimumTLSVersion, \.minimumTLSVersion)
+        set(list(hashProtocols), \.hashProtocols)
+        set(handshakeTimeout, \.handshakeTimeout)
+        set(negotiationTimeout, \.negotiationTimeout)
+        set(helloInterval, \.helloInterval)
+        set(maxConnectRequestRetries, \.maxConnectRequestRetries)
+        set(mru, \.mru)
+        set(maxAuthenticationAttempts, \.maxAuthenticationAttempts)
+        set(ipv6, \.ipv6)
+        set(poolNetwork, \.poolNetwork)
+        set(gatewayAddress, \.gatewayAddress)
+        set(list(dnsServers), \.dnsServers)
+        set(tunName, \.tunName)
+        set(tunMTU, \.tunMTU)
+        set(usersFile, \.usersFile)
+        set(maxSessions, \.maxSessions)
+        set(logLevel, \.logLevel)
+    }
+}
+
+SSTPD.main()
