@@ -75,9 +75,8 @@ public final class GatewayServer: Sendable {
         }
         let count = state.disconnectAll()
         logger.notice("shutting down", metadata: ["sessions": "\(count)"])
-        let deadline = NIODeadline.now() + .seconds(gracePeriod)
-        while !state.sessions().isEmpty && NIODeadline.now() < deadline {
-            try? await group.any().scheduleTask(in: .milliseconds(20)) {}.futureResult.get()
+        if !(await state.waitUntilNoSessions(timeout: .seconds(gracePeriod))) {
+            logger.warning("sessions still open after the grace period", metadata: ["sessions": "\(state.sessions().count)"])
         }
         device.close()
     }

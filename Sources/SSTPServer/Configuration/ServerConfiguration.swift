@@ -60,7 +60,8 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Checks values and cross-field rules; returns the parsed pool network and gateway address.
     public func validate() throws(ServerConfiguration.Error) -> (network: IPv4Network, gateway: IPv4Address) {
-        guard (1...65535).contains(listenPort) else { throw Error("listen.port: \(listenPort) is not a TCP port") }
+        // Port 0 asks the kernel for a free port (tests).
+        guard (0...65535).contains(listenPort) else { throw Error("listen.port: \(listenPort) is not a TCP port") }
         guard ["1.2", "1.3"].contains(minimumTLSVersion) else { throw Error("tls.min_version: use \"1.2\" or \"1.3\"") }
         guard !hashProtocols.isEmpty, hashProtocols.allSatisfy({ $0 == "sha256" || $0 == "sha1" }) else {
             throw Error("sstp.hash_protocols: a non-empty list of \"sha256\" and \"sha1\"")

@@ -362,6 +362,13 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for action in actions {
             switch action {
             case .send(let packet):
+                if case .failure(let failure) = packet {
+                    // Every rejected attempt is logged and counted, whether or not the peer retries.
+                    logger.warning(
+                        "authentication attempt rejected",
+                        metadata: ["error": "\(failure.error)", "retry-allowed": "\(failure.retryAllowed)"])
+                    gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                }
                 var payload = ByteBuffer()
                 payload.writeMSCHAPv2Packet(packet)
                 if let frame = ppp.authenticationFrame(payload) { sendPPPFrame(frame) }
@@ -379,8 +386,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             case .succeeded(let result):
                 authenticationSucceeded(result)
             case .failed(let reason):
-                logger.warning("authentication failed", metadata: ["reason": "\(reason)"])
-                gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                logger.warning("authentication failed, closing", metadata: ["reason": "\(reason)"])
                 execute(ppp.authenticationFailed())
             }
         }

@@ -10,6 +10,9 @@ public final class GatewayState: Sendable {
         var users: UserDatabase
         var sessions: [UInt64: Entry] = [:]
         var nextSessionID: UInt64 = 1
+        /// Waiters for "no live session".
+        var emptyWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiterID: UInt64 = 0
     }
 
     struct Entry {
@@ -43,9 +46,33 @@ public final class GatewayState: Sendable {
 
     /// Removes the session and releases its lease (if any). Safe to call twice.
     func close(_ id: UInt64) {
-        inner.withLockedValue { s in
+        let waiters = inner.withLockedValue { s -> [CheckedContinuation<Bool, Never>] in
             s.sessions[id] = nil
             s.pool.release(sessionID: id)
+            guard s.sessions.isEmpty else { return [] }
+            defer { s.emptyWaiters.removeAll() }
+            return Array(s.emptyWaiters.values)
+        }
+        waiters.forEach { $0.resume(returning: true) }
+    }
+
+    /// Returns true once no session is live (at once if none is), or false when `timeout` passes first.
+    public func waitUntilNoSessions(timeout: Duration) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let waiterID = inner.withLockedValue { s -> UInt64? in
+                if s.sessions.isEmpty { return nil }
+                s.nextWaiterID += 1
+                s.emptyWaiters[s.nextWaiterID] = continuation
+                return s.nextWaiterID
+            }
+            guard let waiterID else {
+                continuation.resume(returning: true)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.inner.withLockedValue { $0.emptyWaiters.removeValue(forKey: waiterID) }?.resume(returning: false)
+            }
         }
     }
 

@@ -2,35 +2,50 @@ import Foundation
 
 /// A throwaway test network built from real network namespaces:
 ///
-///     [gw namespace]  sstpd + its TUN (pool 10.77.0.0/24, gateway 10.77.0.1)
-///          | veth gw-side 10.78.0.1/24
-///          | veth host-side 10.78.0.2/24
-///     [host namespace]  a host behind the gateway (answers pings), default route via 10.78.0.1
+///     [root namespace]  test process, 10.79.<n>.1/30 ──veth── 10.79.<n>.2/30  [gw namespace]  sstpd + its TUN
+///                                                                             | 10.78.0.1/24
+///                                                                             | 10.78.0.2/24
+///                                                                  [host namespace]  a host behind the gateway
 ///
-/// Names carry a per-test suffix so tests can run in parallel; `tearDown` removes everything.
+/// Names carry a per-test tag so tests can run in parallel; `tearDown` (also in deinit) removes everything (deleting a
+/// namespace deletes the veths in it). IPv6 is off on the links so interface counters show only our traffic.
 final class TestNetwork: @unchecked Sendable {
     let gateway: String
     let host: String
     let hostAddress = "10.78.0.2"
+    let gatewayOuterAddress: String
+    let hostInterface: String
 
-    init(tag: String) throws {
+    init(tag: String, subnet: Int) throws {
         let suffix = "\(tag)\(getpid() % 10000)"
         gateway = "sgw\(suffix)"
         host = "shost\(suffix)"
+        hostInterface = "vh\(suffix)"
+        gatewayOuterAddress = "10.79.\(subnet).2"
         tearDownQuietly()
         do {
             try Command.run(["ip", "netns", "add", gateway])
             try Command.run(["ip", "netns", "add", host])
-            let vethGW = "vg\(suffix)", vethHost = "vh\(suffix)"
-            try Command.run(["ip", "-n", gateway, "link", "add", vethGW, "type", "veth", "peer", "name", vethHost, "netns", host])
-            try Command.run(["ip", "-n", gateway, "link", "set", "lo", "up"])
-            try Command.run(["ip", "-n", host, "link", "set", "lo", "up"])
+            for ns in [gateway, host] {
+                try Command.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
+                try Command.run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
+                try Command.run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            }
+            let vethGW = "vg\(suffix)"
+            try Command.run(["ip", "-n", gateway, "link", "add", vethGW, "type", "veth", "peer", "name", hostInterface, "netns", host])
             try Command.run(["ip", "-n", gateway, "addr", "add", "10.78.0.1/24", "dev", vethGW])
-            try Command.run(["ip", "-n", host, "addr", "add", "\(hostAddress)/24", "dev", vethHost])
+            try Command.run(["ip", "-n", host, "addr", "add", "\(hostAddress)/24", "dev", hostInterface])
             try Command.run(["ip", "-n", gateway, "link", "set", vethGW, "up"])
-            try Command.run(["ip", "-n", host, "link", "set", vethHost, "up"])
+            try Command.run(["ip", "-n", host, "link", "set", hostInterface, "up"])
             try Command.run(["ip", "-n", host, "route", "add", "default", "via", "10.78.0.1"])
             try Command.run(["ip", "netns", "exec", gateway, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
+            // The test process reaches sstpd over a veth into the gateway namespace.
+            let outer = "vo\(suffix)", inner = "vi\(suffix)"
+            try Command.run(["ip", "link", "add", outer, "type", "veth", "peer", "name", inner, "netns", gateway])
+            try Command.run(["ip", "addr", "add", "10.79.\(subnet).1/30", "dev", outer])
+            try Command.run(["ip", "-n", gateway, "addr", "add", "\(gatewayOuterAddress)/30", "dev", inner])
+            try Command.run(["ip", "link", "set", outer, "up"])
+            try Command.run(["ip", "-n", gateway, "link", "set", inner, "up"])
         } catch {
             tearDownQuietly()
             throw error
@@ -40,6 +55,12 @@ final class TestNetwork: @unchecked Sendable {
     /// argv prefix that runs a command inside the gateway namespace.
     func inGateway(_ argv: [String]) -> [String] { ["ip", "netns", "exec", gateway] + argv }
     func inHost(_ argv: [String]) -> [String] { ["ip", "netns", "exec", host] + argv }
+
+    /// Packets received by the host's interface so far.
+    func hostReceivedPackets() throws -> Int {
+        let text = try Command.run(inHost(["cat", "/sys/class/net/\(hostInterface)/statistics/rx_packets"]))
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
 
     func tearDownQuietly() {
         _ = try? Command.run(["ip", "netns", "del", gateway], allowFailure: true)
