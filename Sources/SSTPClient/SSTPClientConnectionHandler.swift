@@ -130,12 +130,8 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     func send(_ packets: [ByteBuffer]) {
         guard let context, callConnected != nil, ppp.isIPv4Open else { return }
         var out = context.channel.allocator.buffer(capacity: packets.reduce(0) { $0 + $1.readableBytes + 8 })
-        for packet in packets where packet.readableBytes + 8 <= SSTPPacket.maximumLength {
-            out.writeInteger(SSTPVersion.current)
-            out.writeInteger(UInt8(0))
-            out.writeInteger(UInt16(packet.readableBytes + 8))
-            out.writePPPHeader(.ipv4)
-            out.writeImmutableBuffer(packet)
+        for packet in packets {
+            out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet)
         }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }

@@ -31,6 +31,24 @@ extension ByteBuffer {
         return SSTPPacket.headerLength + self.writeImmutableBuffer(pppFrame)
     }
 
+    /// Writes an SSTP data packet whose PPP frame is `FF 03`, the 2-byte `pppProtocol` and `payload`, without first
+    /// building the frame: the data path's way to send an IP datagram with one copy.
+    ///
+    /// - Returns: false (and writes nothing) if the frame would not fit in one SSTP packet.
+    @inlinable
+    @discardableResult
+    public mutating func writeSSTPDataPacket(pppProtocol: UInt16, payload: ByteBuffer) -> Bool {
+        let length = SSTPPacket.headerLength + 4 + payload.readableBytes
+        guard length <= SSTPPacket.maximumLength else { return false }
+        self.writeInteger(SSTPVersion.current)
+        self.writeInteger(UInt8(0x00))
+        self.writeInteger(UInt16(length))
+        self.writeInteger(UInt16(0xFF03))
+        self.writeInteger(pppProtocol)
+        self.writeImmutableBuffer(payload)
+        return true
+    }
+
     /// Writes an SSTP control packet (§2.2.2) and returns the number of bytes written.
     @discardableResult
     public mutating func writeSSTPControlMessage(_ message: SSTPControlMessage) -> Int {

@@ -72,6 +72,25 @@ struct InProcessGatewayTests {
         try await gateway.stop()
     }
 
+    @Test("when the attempt limit is reached the server ends the call itself: CHAP Failure, LCP down, Call Disconnect")
+    func attemptLimitReached() async throws {
+        let gateway = try await InProcessGateway.start { $0.maxAuthenticationAttempts = 1 }
+        do {
+            _ = try await SSTPDialer.connect(
+                gateway.dialConfiguration(password: "wrong"), group: gateway.group, logger: quietLogger)
+            Issue.record("a wrong password connected")
+        } catch let error as DialError {
+            #expect(error.code == .authenticationFailed)
+            // The last allowed attempt says "no retry" (RFC 2759 §6: R=0).
+            #expect(error.detail.contains("691"))
+            #expect(error.detail.contains("retryAllowed: false"))
+        }
+        #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
+        #expect(gateway.server.counters.authenticationFailures.load(ordering: .relaxed) == 1)
+        #expect(gateway.server.state.poolUsage().used == 0)
+        try await gateway.stop()
+    }
+
     @Test("50 concurrent sessions get 50 distinct addresses and release all of them")
     func fiftyConcurrentSessions() async throws {
         let gateway = try await InProcessGateway.start()

@@ -163,3 +163,23 @@ struct SSTPControlMessageTests {
         #expect(SSTPHashProtocol(bitmask: .sha1) == .sha1)
     }
 }
+
+@Suite("SSTP data packets built from a datagram")
+struct SSTPDataPacketFromDatagramTests {
+    @Test("header, FF 03, protocol and payload in one packet (MS-SSTP §2.2.3)")
+    func vector() {
+        var buffer = ByteBuffer()
+        let written = buffer.writeSSTPDataPacket(pppProtocol: 0x0021, payload: ByteBuffer(bytes: [0x45, 0x00]))
+        #expect(written)
+        #expect(Array(buffer.readableBytesView) == [0x10, 0x00, 0x00, 0x0A, 0xFF, 0x03, 0x00, 0x21, 0x45, 0x00])
+    }
+
+    @Test("a datagram that would exceed 4095 bytes is refused and nothing is written")
+    func tooLarge() {
+        var buffer = ByteBuffer()
+        #expect(!buffer.writeSSTPDataPacket(pppProtocol: 0x0021, payload: ByteBuffer(repeating: 0, count: 4088)))
+        #expect(buffer.readableBytes == 0)
+        #expect(buffer.writeSSTPDataPacket(pppProtocol: 0x0021, payload: ByteBuffer(repeating: 0, count: 4087)))
+        #expect(buffer.readableBytes == 4095)
+    }
+}

@@ -233,12 +233,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for packet in packets { total += packet.readableBytes + 8 }
         var out = context.channel.allocator.buffer(capacity: total)
         var sent = 0
-        for packet in packets where packet.readableBytes + 8 <= SSTPPacket.maximumLength {
-            out.writeInteger(SSTPVersion.current)
-            out.writeInteger(UInt8(0))
-            out.writeInteger(UInt16(packet.readableBytes + 8))
-            out.writePPPHeader(.ipv4)
-            out.writeImmutableBuffer(packet)
+        for packet in packets where out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet) {
             sent += 1
             counters.bytesOut.add(packet.readableBytes, ordering: .relaxed)
         }

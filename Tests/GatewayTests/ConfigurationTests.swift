@@ -1,0 +1,132 @@
+import AddressPool
+import Foundation
+import SSTPServer
+import Testing
+
+@Suite("sstpd configuration file")
+struct ConfigurationTests {
+    @Test("the documented example parses and validates")
+    func exampleFile() throws {
+        let path = Command.packageRoot.appendingPathComponent("docs/sstpd.example.toml").path
+        let configuration = try ConfigurationFile.load(path: path)
+        #expect(configuration.listenPort == 443)
+        #expect(configuration.hashProtocols == ["sha256", "sha1"])
+        #expect(configuration.poolNetwork == "10.77.0.0/24")
+        #expect(configuration.dnsServers == ["10.78.0.2"])
+        let (network, gateway) = try configuration.validate()
+        #expect(network.prefixLength == 24)
+        #expect(gateway.description == "10.77.0.1")
+    }
+
+    @Test("values override the defaults; unset keys keep them")
+    func overrides() throws {
+        let c = try ConfigurationFile.parse(
+            """
+            [listen]
+            port = 8443
+            [sstp]
+            hash_protocols = ["sha1"]
+            [ppp]
+            ipv6 = true
+            """)
+        #expect(c.listenPort == 8443)
+        #expect(c.hashProtocols == ["sha1"])
+        #expect(c.ipv6)
+        #expect(c.listenAddress == ServerConfiguration().listenAddress)
+    }
+
+    @Test(
+        "mistakes are refused with the key named",
+        arguments: [
+            ("[listen]\nprot = 1\n", "unknown key listen.prot"),
+            ("[lisen]\nport = 1\n", "unknown section [lisen]"),
+            ("[listen]\nport = \"443\"\n", "listen.port must be an integer"),
+            ("[pool]\ndns = \"1.1.1.1\"\n", "pool.dns must be an array of strings"),
+            ("[listen\n", "line 1"),
+        ])
+    func mistakes(text: String, expected: String) {
+        do {
+            _ = try ConfigurationFile.parse(text, source: "test.toml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    @Test(
+        "validation names the offending key",
+        arguments: ["pool.network", "pool.network/31", "pool.gateway", "pool.dns", "sstp.hash_protocols", "ppp.mru", "log.level"])
+    func validation(key: String) {
+        var c = ServerConfiguration()
+        switch key {
+        case "pool.network": c.poolNetwork = "10.77.0.1/24"
+        case "pool.network/31": c.poolNetwork = "10.77.0.0/31"
+        case "pool.gateway": c.gatewayAddress = "10.77.0"
+        case "pool.dns": c.dnsServers = ["a", "b"]
+        case "sstp.hash_protocols": c.hashProtocols = ["md5"]
+        case "ppp.mru": c.mru = 5000
+        default: c.logLevel = "loud"
+        }
+        do {
+            _ = try c.validate()
+            Issue.record("accepted a bad \(key)")
+        } catch {
+            #expect(error.description.hasPrefix(String(key.prefix { $0 != "/" })))
+        }
+    }
+}
+
+@Suite("user database")
+struct UserDatabaseTests {
+    /// RFC 2759 §9.2: NtPasswordHash("clientPass") = 44EBBA8D5312B8D611474411F56989AE.
+    static let clientPassHash: [UInt8] = [
+        0x44, 0xEB, 0xBA, 0x8D, 0x53, 0x12, 0xB8, 0xD6, 0x11, 0x47, 0x44, 0x11, 0xF5, 0x69, 0x89, 0xAE,
+    ]
+
+    @Test("the file format: parse(vector) == value and serialized() == vector")
+    func format() throws {
+        let text = """
+            # sstpd users: NAME:NT-HASH (MD4 of the UTF-16LE password). Managed by `sstpctl user`.
+            User:44EBBA8D5312B8D611474411F56989AE
+
+            """
+        let database = try UserDatabase(parsing: text)
+        #expect(database.users == [UserRecord(name: "User", ntPasswordHash: Self.clientPassHash)])
+        #expect(database.serialized() == text)
+    }
+
+    @Test("lookups ignore a DOMAIN\\\\ prefix and letter case")
+    func lookup() throws {
+        let database = try UserDatabase(parsing: "Alice:44EBBA8D5312B8D611474411F56989AE\n")
+        #expect(database.lookup("alice")?.name == "Alice")
+        #expect(database.lookup("CORP\\ALICE")?.name == "Alice")
+        #expect(database.lookup("bob") == nil)
+    }
+
+    @Test(
+        "malformed files are refused with the line number",
+        arguments: [
+            "alice\n", "alice:1234\n", "alice:ZZEBBA8D5312B8D611474411F56989AE\n",
+            "a b:44EBBA8D5312B8D611474411F56989AE\n",
+            "a:44EBBA8D5312B8D611474411F56989AE\nA:44EBBA8D5312B8D611474411F56989AE\n",
+        ])
+    func malformed(text: String) {
+        #expect(throws: UserDatabase.Error.self) { try UserDatabase(parsing: text) }
+    }
+
+    @Test("saving writes a 0600 file atomically and loading gives the same users")
+    func saveAndLoad() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("users-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("state/users").path
+        var database = UserDatabase()
+        try database.set(UserRecord(name: "alice", ntPasswordHash: Self.clientPassHash))
+        try UserDatabaseFile.save(database, path: path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attributes[.posixPermissions] as? Int == 0o600)
+        #expect(try UserDatabaseFile.load(path: path) == database)
+        let removed = database.remove("ALICE")
+        #expect(removed)
+        #expect(database.users.isEmpty)
+    }
+}
