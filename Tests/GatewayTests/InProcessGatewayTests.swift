@@ -116,6 +116,26 @@ struct InProcessGatewayTests {
         try await gateway.stop()
     }
 
+    @Test("an exhausted pool refuses the next client cleanly; the connected one keeps working")
+    func poolExhaustion() async throws {
+        // A /30 has two host addresses; the gateway takes one, so one client fits.
+        let gateway = try await InProcessGateway.start { $0.poolNetwork = "10.77.0.0/30" }
+        let alice = try await SSTPDialer.connect(gateway.dialConfiguration(), group: gateway.group, logger: quietLogger)
+        #expect(alice.info.address == IPv4Address(10, 77, 0, 2))
+        await #expect(throws: DialError.self) {
+            _ = try await SSTPDialer.connect(
+                gateway.dialConfiguration(user: "bob", password: "bob-password"), group: gateway.group,
+                logger: quietLogger)
+        }
+        #expect(gateway.server.counters.poolExhausted.load(ordering: .relaxed) == 1)
+        #expect(await ping(through: alice))
+        #expect(gateway.server.state.poolUsage().used == 1)
+        await alice.disconnect()
+        #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
+        #expect(gateway.server.state.poolUsage().used == 0)
+        try await gateway.stop()
+    }
+
     @Test("the same user gets the same address back on reconnect")
     func stickyAddress() async throws {
         let gateway = try await InProcessGateway.start()

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A host behind the gateway for the data-integrity case: serves a file on one TCP port (download) and hashes
-what arrives on another (upload). Prints one JSON line per finished transfer on stdout. Standard library only."""
+what arrives on another (upload: exactly --up-bytes bytes, answered with their SHA-256 so the sender knows they all
+arrived). Prints one JSON line per finished transfer on stdout. Standard library only."""
 import argparse
 import hashlib
 import json
@@ -25,7 +26,7 @@ def serve_download(port: int, path: str) -> None:
                 report("download", peer, len(data), hashlib.sha256(data).hexdigest(), time.monotonic() - start)
 
 
-def serve_upload(port: int) -> None:
+def serve_upload(port: int, expected: int) -> None:
     with socket.create_server(("0.0.0.0", port)) as listener:
         while True:
             conn, peer = listener.accept()
@@ -33,8 +34,8 @@ def serve_upload(port: int) -> None:
                 digest = hashlib.sha256()
                 total = 0
                 start = None
-                while True:
-                    chunk = conn.recv(262144)
+                while total < expected:
+                    chunk = conn.recv(min(262144, expected - total))
                     if not chunk:
                         break
                     if start is None:
@@ -43,6 +44,7 @@ def serve_upload(port: int) -> None:
                     total += len(chunk)
                 elapsed = time.monotonic() - start if start is not None else 0.0
                 report("upload", peer, total, digest.hexdigest(), elapsed)
+                conn.sendall((digest.hexdigest() + "\n").encode())
 
 
 lock = threading.Lock()
@@ -59,9 +61,10 @@ def main() -> None:
     parser.add_argument("--down-port", type=int, required=True)
     parser.add_argument("--up-port", type=int, required=True)
     parser.add_argument("--file", required=True)
+    parser.add_argument("--up-bytes", type=int, required=True, help="size of the upload to expect")
     args = parser.parse_args()
     threading.Thread(target=serve_download, args=(args.down_port, args.file), daemon=True).start()
-    threading.Thread(target=serve_upload, args=(args.up_port,), daemon=True).start()
+    threading.Thread(target=serve_upload, args=(args.up_port, args.up_bytes), daemon=True).start()
     print("ready", flush=True)
     try:
         sys.stdin.read()  # runs until the runner closes stdin or kills it

@@ -20,7 +20,7 @@ for d in /run /tmp /etc/ppp /var/log; do mount -t tmpfs tmpfs "$d"; done
 mkdir -p /run/lock /run/sstpc
 : > /etc/ppp/options   # keep Debian's auth/lock/crtscts defaults out
 
-marker() { echo "@@ $*"; }
+marker() { echo "@@ $* t=$(cut -d" " -f1 /proc/uptime)"; }
 finish() {
     for f in /tmp/sstpc.*.log; do [ -f "$f" ] && sed "s#^#sstpc: #" "$f"; done
     marker done
@@ -35,8 +35,15 @@ if [ -z "${SSTP_GUEST_CONFIG:-}" ] || [ ! -r "$SSTP_GUEST_CONFIG" ]; then
 fi
 . "$SSTP_GUEST_CONFIG"
 
-modprobe -d /usr/lib/uml/modules -a slhc ppp_generic ppp_async sch_netem || marker fatal reason=modprobe
-[ "${IPV6:-0}" = 1 ] && { modprobe -d /usr/lib/uml/modules ipv6 || marker fatal reason=modprobe-ipv6; }
+# Debian's UML modules live in /usr/lib/uml/modules/<version>/ (not the lib/modules/ layout modprobe -d wants).
+modules=/usr/lib/uml/modules/$(uname -r)/kernel
+load() { insmod "$modules/$1" || marker fatal reason=insmod-$1; }
+load lib/crc-ccitt.ko
+load drivers/net/slip/slhc.ko
+load drivers/net/ppp/ppp_generic.ko
+load drivers/net/ppp/ppp_async.ko
+load net/sched/sch_netem.ko
+if [ "${IPV6:-0}" = 1 ]; then load net/ipv6/ipv6.ko; fi
 ip link set lo up
 ip link set vec0 up
 ip addr add "$ADDR" dev vec0
@@ -96,18 +103,18 @@ marker dns servers=${dns:-none}
 
 if [ -n "${ROUTE:-}" ]; then ip route add "$ROUTE" dev ppp0; fi
 if [ -n "${PING:-}" ]; then
-    out=$(ping -c 3 -i 0.3 -W 3 "$PING" 2>&1)
+    out=$(ping -n -c 3 -i 0.3 -W 3 "$PING" 2>&1)
     stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
     marker ping target=$PING ${stats:-sent=? received=0}
 fi
 
 if [ "${IPV6:-0}" = 1 ]; then
     sleep 1   # let DAD finish on ppp0
-    local_ll=$(ip -6 addr show dev ppp0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/.*/\1/p' | head -1)
+    local_ll=$(ip -6 addr show dev ppp0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)[ \/].*/\1/p' | head -1)
     remote_ll=$(sed -n 's/.*remote LL address \(fe80::[0-9a-f:]*\).*/\1/p' /tmp/sstpc.$attempt.log | head -1)
     marker ipv6 local=${local_ll:-none} remote=${remote_ll:-none}
     if [ -n "$remote_ll" ]; then
-        out=$(ping -6 -c 3 -i 0.3 -W 3 "$remote_ll%ppp0" 2>&1)
+        out=$(ping -n -6 -c 3 -i 0.3 -W 3 "$remote_ll%ppp0" 2>&1)
         stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
         marker ping6 target=$remote_ll ${stats:-sent=? received=0}
     fi
@@ -123,9 +130,10 @@ if [ "${TRANSFER_BYTES:-0}" -gt 0 ]; then
     head -c "$TRANSFER_BYTES" /dev/urandom > /tmp/up.bin
     up_sum=$(sha256sum /tmp/up.bin | cut -d' ' -f1)
     t0=$(date +%s%N)
-    timeout 60 bash -c "cat /tmp/up.bin > /dev/tcp/$TRANSFER_HOST/$UP_PORT"
+    # The host answers with the SHA-256 of what it received once it has all of it (bash cannot half-close).
+    reply=$(timeout 60 bash -c "exec 3<>/dev/tcp/$TRANSFER_HOST/$UP_PORT; cat /tmp/up.bin >&3; head -n 1 <&3")
     t1=$(date +%s%N)
-    marker upload bytes=$TRANSFER_BYTES sha256=$up_sum ns=$((t1 - t0))
+    marker upload bytes=$TRANSFER_BYTES sha256=$up_sum ns=$((t1 - t0)) host-sha256=${reply:-none}
     rm -f /tmp/up.bin
 fi
 

@@ -87,7 +87,7 @@ class LineReader:
 
     def _run(self, stream):
         for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            line = raw.decode("utf-8", "replace").replace("\x00", "").rstrip("\r\n")
             self.sink.write(line + "\n")
             with self.cond:
                 self.lines.append(line)
@@ -629,7 +629,7 @@ def case_transfer(run):
     with open(blob, "rb") as f:
         expected = hashlib.sha256(f.read()).hexdigest()
     server = spawn(["ip", "netns", "exec", HOST_NS, sys.executable, BLOB_SERVER, "--down-port", str(DOWN_PORT),
-                    "--up-port", str(UP_PORT), "--file", blob], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    "--up-port", str(UP_PORT), "--file", blob, "--up-bytes", str(TRANSFER_BYTES)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                    stderr=subprocess.STDOUT)
     reader = LineReader(server.stdout, os.path.join(run.work, "blob-server.log"))
     try:
@@ -645,6 +645,7 @@ def case_transfer(run):
         expect(found is not None, "the host behind the gateway received no upload")
         import json
         received = json.loads(found[1])
+        expect(up.get("host-sha256") == up.get("sha256"), f"the guest's upload was not acknowledged intact: {up}")
         expect(received["bytes"] == TRANSFER_BYTES and received["sha256"] == up.get("sha256"),
                f"upload arrived as {received['bytes']} bytes sha256 {received['sha256'][:16]}…, "
                f"guest sent {up.get('bytes')} bytes {up.get('sha256', '?')[:16]}…")
