@@ -78,6 +78,38 @@ public enum CheckMode {
                 }
             }
         }
+        if let local = tunnel.info.localInterfaceIdentifier, let server = tunnel.info.serverInterfaceIdentifier {
+            // IPV6CP is up: ping the server's link-local address (RFC 5072 §5) through the tunnel.
+            let source = ICMPv6Echo.linkLocalAddress(interfaceIdentifier: local)
+            let destination = ICMPv6Echo.linkLocalAddress(interfaceIdentifier: server)
+            let replies6 = Mailbox<UInt16>()
+            tunnel.onPackets { packets in
+                for packet in packets {
+                    if let reply = ICMPv6Echo.parseReply(packet), reply.identifier == identifier,
+                        reply.source == destination
+                    {
+                        replies6.put(reply.sequenceNumber)
+                    }
+                }
+            }
+            for sequence in 1...max(count, 1) {
+                let started = NIODeadline.now()
+                tunnel.send([
+                    ICMPv6Echo.request(
+                        source: source, destination: destination, identifier: identifier,
+                        sequenceNumber: UInt16(sequence), payload: ByteBuffer(bytes: Array(repeating: 0x5A, count: 56)))
+                ])
+                report.sent += 1
+                if await replies6.next(within: configuration.timeoutSeconds) == UInt16(sequence) {
+                    report.received += 1
+                    let ms = Double((NIODeadline.now() - started).nanoseconds) / 1e6
+                    output("reply from fe80::\(String(server, radix: 16)): icmp_seq=\(sequence) time=\(String(format: "%.2f", ms)) ms")
+                } else {
+                    output("no reply from fe80::\(String(server, radix: 16)): icmp_seq=\(sequence)")
+                    report.error = "missing echo replies"
+                }
+            }
+        }
         output("\(report.sent) sent, \(report.received) received")
         await tunnel.disconnect()
         output("disconnected")
@@ -132,5 +164,55 @@ final class ReplyBox: Sendable {
             return nil
         }
         continuation?.resume(returning: true)
+    }
+}
+
+/// Items delivered from callbacks, awaited in order with a bound.
+public final class Mailbox<Item: Sendable>: Sendable {
+    public init() {}
+    private struct State {
+        var items: [Item] = []
+        var waiter: CheckedContinuation<Item?, Never>?
+        /// Identifies the current waiter so a stale timeout cannot resume a later one.
+        var generation = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    public func put(_ item: Item) {
+        let waiter = state.withLockedValue { s -> CheckedContinuation<Item?, Never>? in
+            if let waiter = s.waiter {
+                s.waiter = nil
+                return waiter
+            }
+            s.items.append(item)
+            return nil
+        }
+        waiter?.resume(returning: item)
+    }
+
+    /// The next item, or nil if none arrives within `seconds`.
+    public func next(within seconds: Int) async -> Item? {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLockedValue { s -> (Item?, Int) in
+                if !s.items.isEmpty { return (s.items.removeFirst(), 0) }
+                s.waiter = continuation
+                s.generation += 1
+                return (nil, s.generation)
+            }
+            if let item = ready.0 {
+                continuation.resume(returning: item)
+                return
+            }
+            let generation = ready.1
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                self.state.withLockedValue { s -> CheckedContinuation<Item?, Never>? in
+                    guard s.generation == generation, let waiter = s.waiter else { return nil }
+                    s.waiter = nil
+                    return waiter
+                }?.resume(returning: nil)
+            }
+        }
     }
 }

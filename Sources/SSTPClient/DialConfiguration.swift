@@ -12,6 +12,8 @@ public struct DialConfiguration: Sendable {
     public var password: String
     /// Seconds allowed from TCP connect to IPCP up.
     public var timeoutSeconds: Int
+    /// Also negotiate IPV6CP (link-local interface identifiers) and wait for it.
+    public var ipv6: Bool = false
 
     public init(
         host: String, port: Int, serverName: String, caFile: String?, username: String, password: String,
@@ -38,10 +40,14 @@ public struct TunnelInfo: Sendable, CustomStringConvertible {
     public var tlsCipher: String
     /// Milliseconds from TCP connect to IPCP up with Call Connected sent.
     public var connectMilliseconds: Double
+    /// With IPV6CP: our and the server's link-local interface identifiers.
+    public var localInterfaceIdentifier: UInt64?
+    public var serverInterfaceIdentifier: UInt64?
 
     public var description: String {
         "address \(address) server \(serverAddress) dns \(dnsServers.map(\.description).joined(separator: ",")) "
             + "binding \(cryptoBinding) tls \(tlsVersion) \(tlsCipher) connect \(Int(connectMilliseconds)) ms"
+            + (serverInterfaceIdentifier.map { " ipv6 server fe80::\(String($0, radix: 16))" } ?? "")
     }
 }
 

@@ -37,6 +37,7 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     private var peer: MSCHAPv2Peer?
     private var tls: TLSHandshakeCompleted?
     private var ipcp: IPCPResult?
+    private var ipv6cp: IPV6CPResult?
     private var callConnected: String?
     private var settled = false
     private var timers: [TimerKey: Scheduled<Void>] = [:]
@@ -131,7 +132,10 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
         guard let context, callConnected != nil, ppp.isIPv4Open else { return }
         var out = context.channel.allocator.buffer(capacity: packets.reduce(0) { $0 + $1.readableBytes + 8 })
         for packet in packets {
-            out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet)
+            let isIPv6 = packet.getInteger(at: packet.readerIndex, as: UInt8.self).map { $0 >> 4 == 6 } ?? false
+            if isIPv6 && !ppp.isIPv6Open { continue }
+            out.writeSSTPDataPacket(
+                pppProtocol: (isIPv6 ? PPPProtocolNumber.ipv6 : PPPProtocolNumber.ipv4).rawValue, payload: packet)
         }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
@@ -172,8 +176,11 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
                 guard sstp!.receiveDataPacket(frame), let classified = PPPFrame.classify(frame) else { continue }
                 if classified.protocolNumber == .ipv4 {
                     if ppp.isIPv4Open { inbound.append(classified.payload) }
+                } else if classified.protocolNumber == .ipv6 {
+                    if ppp.isIPv6Open { inbound.append(classified.payload) }
                 } else {
                     execute(ppp.receiveFrame(frame))
+                    settleIfReady()
                 }
             case .control(let message):
                 logger.debug("SSTP control received", metadata: ["message": "\(message.messageType)"])
@@ -230,7 +237,7 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
                         peerChallenge: SecureRandom.bytes(16))
                 case .none:
                     // No authentication asked for: no keys, so the HLAK is 32 zero bytes (MS-SSTP §3.2.5.2).
-                    execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: nil))
+                    execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: ipv6Parameters()))
                     execute(sstp!.innerAuthenticationCompleted(hlak: [UInt8](repeating: 0, count: 32)))
                 case .eap:
                     fail(DialError(.authenticationFailed, "the server asked for EAP, which this client does not offer"))
@@ -242,10 +249,13 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
             case .networkLayerUp(let result):
                 ipcp = result
                 settleIfReady()
-            case .networkLayerDown, .ipv6Up, .ipv6Down, .echoReplyReceived:
+            case .ipv6Up(let result):
+                ipv6cp = result
+                settleIfReady()
+            case .networkLayerDown, .ipv6Down, .echoReplyReceived:
                 break
-            case .deliverDatagram(let proto, let payload):
-                if proto == .ipv4 { inbound.append(payload) }
+            case .deliverDatagram(_, let payload):
+                inbound.append(payload)
             case .linkDown(let reason):
                 logger.info("PPP link down", metadata: ["reason": "\(reason)"])
                 if closeReason == nil { closeReason = "PPP link down: \(reason)" }
@@ -263,7 +273,7 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
                 if let frame = ppp.authenticationFrame(payload) { sendPPPFrame(frame) }
             case .succeeded(let result):
                 logger.debug("MS-CHAPv2 succeeded")
-                execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: nil))
+                execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: ipv6Parameters()))
                 execute(sstp!.innerAuthenticationCompleted(hlak: result.hlak))
             case .failed(let reason):
                 closeReason = "authentication failed: \(reason)"
@@ -284,13 +294,23 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
 
     private func settleIfReady() {
         guard !settled, let callConnected, let ipcp, let tls else { return }
+        if configuration.ipv6 && ipv6cp == nil {
+            // Wait for IPV6CP unless the server refused it: a Protocol-Reject removes it (nil after authentication),
+            // a Configure-Reject leaves it finished.
+            switch ppp.ipv6cpState {
+            case nil, .closed?, .stopped?: break
+            default: return
+            }
+        }
         settled = true
         let elapsed = Double((NIODeadline.now() - startedAt).nanoseconds) / 1e6
         ready.succeed(
             TunnelInfo(
                 address: IPv4Address(ipcp.localAddress.rawValue), serverAddress: IPv4Address(ipcp.peerAddress.rawValue),
                 dnsServers: ipcp.dnsServers.map { IPv4Address($0.rawValue) }, cryptoBinding: callConnected,
-                tlsVersion: tls.version, tlsCipher: tls.cipher, connectMilliseconds: elapsed))
+                tlsVersion: tls.version, tlsCipher: tls.cipher, connectMilliseconds: elapsed,
+                localInterfaceIdentifier: ipv6cp?.localInterfaceIdentifier.rawValue,
+                serverInterfaceIdentifier: ipv6cp?.peerInterfaceIdentifier?.rawValue))
     }
 
     private func fail(_ error: DialError) {
@@ -312,6 +332,16 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
             }
             self.context?.flush()
         }
+    }
+
+    /// IPV6CP inputs when IPv6 was asked for: a random non-zero interface identifier (RFC 5072 §4.1).
+    private func ipv6Parameters() -> IPV6CPParameters? {
+        guard configuration.ipv6 else { return nil }
+        func identifier() -> IPV6CPInterfaceIdentifier {
+            let value = SecureRandom.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return IPV6CPInterfaceIdentifier(value == 0 ? 1 : value)
+        }
+        return IPV6CPParameters(localInterfaceIdentifier: identifier(), suggestedPeerInterfaceIdentifier: identifier())
     }
 
     /// A fresh `{GUID}` for the SSTPCORRELATIONID header.

@@ -28,6 +28,8 @@ struct SSTPDial: AsyncParsableCommand {
     @Option(name: .long, help: "With --check: address to ping through the tunnel (repeatable).") var ping: [String] = []
     @Option(name: .long, help: "With --check: echo requests per address.") var count: Int = 3
     @Option(name: .long, help: "Seconds allowed to connect, and to wait for each echo reply.") var timeout: Int = 20
+    @Flag(name: .long, help: "Also negotiate IPV6CP; with --check, ping the server's link-local address too.")
+    var ipv6 = false
     @Option(name: .long, help: "TUN device name (TUN mode).") var tun: String = "sstpc%d"
     @Option(name: .long, help: "Route CIDR through the tunnel (TUN mode, repeatable).") var route: [String] = []
     @Option(name: .customLong("log-level")) var logLevel: String = "info"
@@ -47,9 +49,10 @@ struct SSTPDial: AsyncParsableCommand {
         var logger = Logger(label: "sstp-dial")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        let configuration = DialConfiguration(
+        var configuration = DialConfiguration(
             host: host, port: port, serverName: serverName ?? host, caFile: insecure ? nil : ca,
             username: user, password: secret, timeoutSeconds: timeout)
+        configuration.ipv6 = ipv6
         if check {
             let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
             if !ok { throw ExitCode.failure }

@@ -35,6 +35,38 @@ struct InProcessGatewayTests {
         try await gateway.stop()
     }
 
+    @Test("with IPv6 on, IPV6CP completes and the gateway answers pings to its link-local address")
+    func ipv6LinkLocal() async throws {
+        let gateway = try await InProcessGateway.start { $0.ipv6 = true }
+        var configuration = gateway.dialConfiguration()
+        configuration.ipv6 = true
+        let report = await CheckMode.check(
+            configuration: configuration, pingTargets: [], count: 2, logger: quietLogger, group: gateway.group,
+            output: { _ in })
+        #expect(report.error == nil)
+        #expect(report.sent == 2)
+        #expect(report.received == 2)
+        let info = try #require(report.info)
+        #expect(info.localInterfaceIdentifier != nil)
+        #expect(info.serverInterfaceIdentifier != nil)
+        #expect(info.localInterfaceIdentifier != info.serverInterfaceIdentifier)
+        // Nothing IPv6 reached the IPv4 device.
+        #expect(gateway.device.packetsWritten.load(ordering: .relaxed) == 0)
+        try await gateway.stop()
+    }
+
+    @Test("with IPv6 off, a client's IPV6CP is Protocol-Rejected and IPv4 still comes up")
+    func ipv6Off() async throws {
+        let gateway = try await InProcessGateway.start()
+        var configuration = gateway.dialConfiguration()
+        configuration.ipv6 = true
+        let tunnel = try await SSTPDialer.connect(configuration, group: gateway.group, logger: quietLogger)
+        #expect(tunnel.info.serverInterfaceIdentifier == nil)
+        #expect(await ping(through: tunnel))
+        await tunnel.disconnect()
+        try await gateway.stop()
+    }
+
     @Test("the crypto binding uses SHA-1 when the server offers only SHA-1")
     func sha1Binding() async throws {
         let gateway = try await InProcessGateway.start { $0.hashProtocols = ["sha1"] }

@@ -7,8 +7,8 @@
 #
 # Settings: ADDR (vec0 address/prefix), SERVER (host:port), USER, PASSWORD, CA (PEM file), IPV6 (0/1),
 # PING (address behind the gateway, or empty), ROUTE (network to route over ppp0), TRANSFER_HOST, DOWN_PORT,
-# UP_PORT, TRANSFER_BYTES (0 = no transfer), END (client-term | wait-server | none), HOLD (seconds),
-# RETRIES (sstpc start-up race retries allowed), UP_TIMEOUT (seconds).
+# UP_PORT, TRANSFER_BYTES (0 = no transfer), END (client-term | pppd-term | wait-server), HOLD (seconds),
+# RETRIES (sstpc start-up race retries allowed), UP_TIMEOUT (seconds), IDLE (seconds of silence after the ping).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 mount -t proc proc /proc
@@ -108,6 +108,14 @@ if [ -n "${PING:-}" ]; then
     marker ping target=$PING ${stats:-sent=? received=0}
 fi
 
+if [ "${IDLE:-0}" -gt 0 ]; then
+    # Stay silent so sstpd's hello timer fires (SSTP Echo Request, which sstpc must answer), then check the link.
+    sleep "$IDLE"
+    out=$(ping -n -c 3 -i 0.3 -W 3 "$PING" 2>&1)
+    stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
+    marker ping-after-idle target=$PING ${stats:-sent=? received=0}
+fi
+
 if [ "${IPV6:-0}" = 1 ]; then
     sleep 1   # let DAD finish on ppp0
     local_ll=$(ip -6 addr show dev ppp0 scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)[ \/].*/\1/p' | head -1)
@@ -156,6 +164,19 @@ case "${END:-none}" in
         else
             marker ended by=timeout ppp0=present
             kill -TERM "$pid"
+        fi
+        ;;
+    pppd-term)
+        # pppd ends the link itself (LCP Terminate-Request), then sstpc ends the SSTP call.
+        pppd_pid=$(for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = pppd ] && echo "${d#/proc/}"; done)
+        marker pppd-term pid=${pppd_pid:-none}
+        [ -n "$pppd_pid" ] && kill -TERM $pppd_pid
+        if gone 15; then
+            wait "$pid"
+            marker ended by=pppd sstpc-status=$? ppp0=gone
+        else
+            marker ended by=pppd-timeout ppp0=present
+            kill -KILL "$pid" 2>/dev/null
         fi
         ;;
     *)

@@ -1,5 +1,6 @@
 import AddressPool
 import CryptoPrimitives
+import IPPackets
 import Foundation
 import Logging
 import NIOCore
@@ -47,6 +48,8 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     private var address: IPv4Address?
     private var routed = false
     private var callConnected = false
+    /// Our link-local address once IPV6CP is up.
+    private var localIPv6: IPv6Address?
     private var timers: [TimerKey: Scheduled<Void>] = [:]
     let counters = SessionCounters()
 
@@ -190,21 +193,21 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         }
         switch classified.protocolNumber {
         case .ipv4:
-            forwardToDevice(classified.payload, isIPv4: true)
+            forwardToDevice(classified.payload)
         case .ipv6:
-            forwardToDevice(classified.payload, isIPv4: false)
+            receiveIPv6(classified.payload)
         default:
             execute(ppp.receiveFrame(frame))
         }
     }
 
     /// Client → network. Drops anything whose source is not the client's own address (anti-spoofing).
-    private func forwardToDevice(_ packet: ByteBuffer, isIPv4: Bool) {
+    private func forwardToDevice(_ packet: ByteBuffer) {
         guard callConnected, let address else {
             counters.otherDropped.add(1, ordering: .relaxed)
             return
         }
-        guard isIPv4, ppp.isIPv4Open, packet.readableBytes >= 20,
+        guard ppp.isIPv4Open, packet.readableBytes >= 20,
             packet.getInteger(at: packet.readerIndex, as: UInt8.self).map({ $0 >> 4 == 4 }) == true
         else {
             counters.otherDropped.add(1, ordering: .relaxed)
@@ -221,6 +224,20 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         if !gateway.device.write(packet) {
             counters.otherDropped.add(1, ordering: .relaxed)
         }
+    }
+
+    /// Client IPv6. Only link-local addressing is negotiated (IPV6CP, RFC 5072), so the one IPv6 peer a client can
+    /// reach is the gateway's own link-local address: answer its echo requests here; drop and count the rest.
+    private func receiveIPv6(_ packet: ByteBuffer) {
+        guard callConnected, ppp.isIPv6Open, let localIPv6, let context,
+            let reply = ICMPv6Echo.reply(to: packet, addressedTo: localIPv6)
+        else {
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
+        var out = context.channel.allocator.buffer(capacity: reply.readableBytes + 8)
+        out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv6.rawValue, payload: reply)
+        context.write(wrapOutboundOut(out), promise: nil)
     }
 
     /// Network → client: one write (and one flush) per batch from the device.
@@ -293,11 +310,17 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             case .networkLayerDown:
                 unroute()
             case .ipv6Up(let result):
-                logger.info("IPV6CP up", metadata: ["peer-interface-id": "\(result.peerInterfaceIdentifier.map { "\($0)" } ?? "-")"])
+                localIPv6 = ICMPv6Echo.linkLocalAddress(interfaceIdentifier: result.localInterfaceIdentifier.rawValue)
+                logger.notice(
+                    "IPV6CP up",
+                    metadata: [
+                        "local-interface-id": "\(result.localInterfaceIdentifier)",
+                        "peer-interface-id": "\(result.peerInterfaceIdentifier.map { "\($0)" } ?? "-")",
+                    ])
             case .ipv6Down:
-                break
+                localIPv6 = nil
             case .deliverDatagram(let proto, let payload):
-                forwardToDevice(payload, isIPv4: proto == .ipv4)
+                if proto == .ipv4 { forwardToDevice(payload) } else { receiveIPv6(payload) }
             case .echoReplyReceived:
                 break
             case .linkDown(let reason):
