@@ -26,24 +26,21 @@ public enum TunnelMode {
         }
         try tun.startReading { batch in tunnel.send(batch) }
 
+        // One stream of stop events: SIGINT/SIGTERM, or the server ending the connection.
         var sources: [any DispatchSourceSignal] = []
-        let (signals, continuation) = AsyncStream<Int32>.makeStream()
+        let (stops, continuation) = AsyncStream<String>.makeStream()
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { continuation.yield(sig) }
+            source.setEventHandler { continuation.yield("signal \(sig)") }
             source.resume()
             sources.append(source)
         }
         defer { sources.forEach { $0.cancel() } }
-        let closed = tunnel.closeFuture
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await _ in signals { return }
-            }
-            group.addTask { try? await closed.get() }
-            await group.next()
-            group.cancelAll()
+        tunnel.closeFuture.whenComplete { _ in continuation.yield("connection closed by the server") }
+        for await reason in stops {
+            print("stopping: \(reason)")
+            break
         }
         print("disconnecting")
         await tunnel.disconnect()

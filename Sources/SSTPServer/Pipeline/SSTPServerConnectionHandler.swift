@@ -108,7 +108,8 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 var out = context.channel.allocator.buffer(capacity: 128)
                 _ = refusal.response.write(into: &out)
                 phase = .closed
-                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in context.close(promise: nil) }
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
             case .accepted(let request):
                 cancelTimer(.handshake)
                 if let correlationID = request.correlationID {
