@@ -121,14 +121,14 @@ class LineReader:
 # sstpd's view
 
 LOG_LINE = re.compile(r"^\S+ (?P<level>\w+) sstpd:(?P<meta>.*?)\[SSTPServer\] (?P<message>.*)$")
-META = re.compile(r'([\w-]+)=(\[[^\]]*\]|\S+)')
+META = re.compile(r"([\w-]+)=(.*?)(?=\s+[\w-]+=|\s*$)")  # values may hold spaces: "reason=connection closed"
 
 
 def parse_log(line):
     match = LOG_LINE.match(line)
     if not match:
         return None
-    meta = dict(META.findall(match.group("meta")))
+    meta = dict(META.findall(match.group("meta").strip()))
     message = match.group("message")
     return {"level": match.group("level"), "meta": meta, "message": message, "raw": line}
 
@@ -560,8 +560,8 @@ def case_client_disconnect(run):
     wait_closed(run, second)
     stale = daemon.open_sessions()
     expect(not stale, f"sstpd still has sessions {sorted(stale)} open")
-    return (f"sstpd: call ended ({ended_server.get('call_ended', ended_server.get('closed'))}); "
-            f"reconnect got {again} again; no open session")
+    return (f"sstpd: session closed ({ended_server['closed']}); reconnect got {again} again (lease released); "
+            f"no open session")
 
 
 def case_pppd_disconnect(run):
@@ -578,8 +578,8 @@ def case_pppd_disconnect(run):
     summary = [s for s in sessions if "address" in s][0]
     expect(not summary["problems"], f"sstpd logged problems: {summary['problems']}")
     expect(not daemon.open_sessions(), "sstpd left a session open")
-    sstp_end = "call ended: " + summary["call_ended"] if "call_ended" in summary else "closed: " + summary["closed"]
-    return f"LCP TermReq/TermAck, sstpd {sstp_end}"
+    sstp_end = f"call ended ({summary['call_ended']})" if "call_ended" in summary else f"closed ({summary['closed']})"
+    return f"pppd LCP TermReq, sstpd TermAck; sstpd session {sstp_end}"
 
 
 def case_server_disconnect(run):
