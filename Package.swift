@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "AddressPool", swiftSettings: swiftSettings),
         .target(name: "IPPackets", dependencies: [nioCore], swiftSettings: swiftSettings),
         .target(name: "TOML", swiftSettings: swiftSettings),
+        .target(name: "DHCPProtocol", dependencies: [nioCore, "IPPackets"], swiftSettings: swiftSettings),
+        .target(name: "GatewayPolicy", swiftSettings: swiftSettings),
 
         // MARK: Adapters
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
@@ -54,15 +56,15 @@ let package = Package(
         .target(
             name: "SSTPServer",
             dependencies: [
-                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML",
-                "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
+                "DHCPProtocol", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SSTPClient",
             dependencies: [
-                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TUNDevice", "TLSEngine",
+                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "DHCPProtocol", "TUNDevice", "TLSEngine",
                 "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
@@ -87,6 +89,9 @@ let package = Package(
         .testTarget(name: "AddressPoolTests", dependencies: ["AddressPool"], swiftSettings: swiftSettings),
         .testTarget(name: "IPPacketsTests", dependencies: ["IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "IPPackets", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy"], swiftSettings: swiftSettings),
         .testTarget(name: "TLSEngineTests", dependencies: ["TLSEngine", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TUNDeviceTests", dependencies: ["TUNDevice", "IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),

@@ -1,5 +1,6 @@
 import AddressPool
 import CryptoPrimitives
+import DHCPProtocol
 import Foundation
 import IPPackets
 import Logging
@@ -15,6 +16,9 @@ public enum CheckMode {
         public var sent = 0
         public var received = 0
         public var error: String?
+        /// Routes learned by DHCPINFORM ("10.1.0.0/16"), and the DNS domain.
+        public var routes: [String] = []
+        public var domain: String?
         public var ok: Bool { error == nil && info != nil && sent == received }
     }
 
@@ -44,6 +48,14 @@ public enum CheckMode {
         }
         report.info = tunnel.info
         output("connected: \(tunnel.info)")
+        if let ack = await tunnel.requestRoutes() {
+            report.routes = ack.routes.map { "\($0.destination)" }
+            report.domain = ack.domainName
+            output("routes (DHCPINFORM): \(report.routes.isEmpty ? "none" : report.routes.joined(separator: " "))"
+                + (ack.domainName.map { " domain \($0)" } ?? ""))
+        } else {
+            output("routes (DHCPINFORM): no answer")
+        }
         let replies = ReplyBox()
         tunnel.onPackets { packets in
             for packet in packets {

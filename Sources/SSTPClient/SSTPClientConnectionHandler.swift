@@ -1,5 +1,6 @@
 import AddressPool
 import CryptoPrimitives
+import DHCPProtocol
 import Logging
 import NIOCore
 import PPPAuth
@@ -42,6 +43,8 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     private var settled = false
     private var timers: [TimerKey: Scheduled<Void>] = [:]
     private var inbound: [ByteBuffer] = []
+    /// An outstanding DHCPINFORM: its transaction id and who waits for the answer.
+    private var pendingInform: (xid: UInt32, promise: EventLoopPromise<DHCPInformAcknowledgement>)?
     /// Receives IP packets from the tunnel, one batch per socket read.
     var packetHandler: (@Sendable ([ByteBuffer]) -> Void)?
     /// Why the connection ended, for the caller's report.
@@ -113,6 +116,8 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        pendingInform?.promise.fail(DialError(.connectionClosed, "the connection closed"))
+        pendingInform = nil
         for (_, timer) in timers { timer.cancel() }
         timers.removeAll()
         phase = .closed
@@ -138,6 +143,19 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
                 pppProtocol: (isIPv6 ? PPPProtocolNumber.ipv6 : PPPProtocolNumber.ipv4).rawValue, payload: packet)
         }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// Sends a DHCPINFORM through the tunnel as Windows does after connecting (routes, DNS, domain); the promise
+    /// completes with the server's DHCPACK. Runs on the event loop.
+    func requestRoutes(_ promise: EventLoopPromise<DHCPInformAcknowledgement>) {
+        guard let ipcp, callConnected != nil else {
+            promise.fail(DialError(.connectionClosed, "the tunnel is not up"))
+            return
+        }
+        let xid = SecureRandom.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        pendingInform?.promise.fail(DialError(.timeout, "superseded by a newer DHCPINFORM"))
+        pendingInform = (xid, promise)
+        send([DHCPInformClient.informPacket(clientAddress: ipcp.localAddress.rawValue, xid: xid)])
     }
 
     /// Hangs up: Call Disconnect (MS-SSTP §3.2.4.2).
@@ -175,7 +193,15 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
             case .data(let frame):
                 guard sstp!.receiveDataPacket(frame), let classified = PPPFrame.classify(frame) else { continue }
                 if classified.protocolNumber == .ipv4 {
-                    if ppp.isIPv4Open { inbound.append(classified.payload) }
+                    if let pending = pendingInform, let ipcp,
+                        let ack = DHCPInformClient.parseAcknowledgement(
+                            classified.payload, clientAddress: ipcp.localAddress.rawValue, xid: pending.xid)
+                    {
+                        pendingInform = nil
+                        pending.promise.succeed(ack)
+                    } else if ppp.isIPv4Open {
+                        inbound.append(classified.payload)
+                    }
                 } else if classified.protocolNumber == .ipv6 {
                     if ppp.isIPv6Open { inbound.append(classified.payload) }
                 } else {

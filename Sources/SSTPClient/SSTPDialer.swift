@@ -1,3 +1,4 @@
+import DHCPProtocol
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,6 +27,19 @@ public final class TunnelConnection: Sendable {
     public func onPackets(_ body: @escaping @Sendable ([ByteBuffer]) -> Void) {
         let handler = self.handler
         channel.eventLoop.execute { handler.value.packetHandler = body }
+    }
+
+    /// Asks the server for routes, DNS servers and the DNS domain with a DHCPINFORM (as Windows does); nil if no
+    /// answer comes within `timeoutSeconds` (a server need not answer).
+    public func requestRoutes(timeoutSeconds: Int = 5) async -> DHCPInformAcknowledgement? {
+        let handler = self.handler
+        let promise = channel.eventLoop.makePromise(of: DHCPInformAcknowledgement.self)
+        channel.eventLoop.execute { handler.value.requestRoutes(promise) }
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(timeoutSeconds))) {
+            promise.fail(DialError(.timeout, "no DHCPACK"))
+        }
+        defer { timeout.cancel() }
+        return try? await promise.futureResult.get()
     }
 
     /// Sends Call Disconnect and waits (at most ~6 s, the disconnect timers) for the connection to close.

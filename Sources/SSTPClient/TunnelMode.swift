@@ -1,4 +1,5 @@
 import AddressPool
+import DHCPProtocol
 @preconcurrency import Dispatch
 import Foundation
 import Logging
@@ -16,7 +17,13 @@ public enum TunnelMode {
         try tun.setIPv4(address: tunnel.info.address.value, prefixLength: 32)
         try tun.setMTU(1400)
         try tun.setUp()
-        for route in routes {
+        // Split tunnel: the routes the server pushes (DHCPINFORM, as Windows asks) plus any given with --route.
+        var prefixes = routes
+        if let ack = await tunnel.requestRoutes() {
+            prefixes += ack.routes.map { "\($0.destination)" }
+            print("routes from the server: \(ack.routes.map { "\($0.destination)" }.joined(separator: " "))")
+        }
+        for route in Set(prefixes).sorted() {
             guard IPv4Network(route) != nil else { throw DialError(.connectionClosed, "bad route \(route)") }
             try runIP(["route", "replace", route, "dev", tun.name])
         }

@@ -13,6 +13,8 @@ public final class GatewayServer: Sendable {
     public let state: GatewayState
     public let router: SessionRouter
     public let counters = GatewayCounters()
+    /// The shared throughput cap, if one is configured (directly or by SKU).
+    public let limiter: AggregateLimiter?
     let settings: SessionSettings
     let tlsContext: TLSContext
     let device: any PacketDevice
@@ -42,6 +44,7 @@ public final class GatewayServer: Sendable {
         self.group = group
         self.logger = logger
         self.settings = try SessionSettings(configuration: configuration, gateway: gateway, tlsContext: tlsContext)
+        self.limiter = configuration.effectiveAggregateBitsPerSecond.map { AggregateLimiter(bitsPerSecond: $0) }
     }
 
     /// Binds the listener and starts the device. Returns the bound address.

@@ -32,10 +32,14 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("pool-network")) var poolNetwork: String?
     @Option(name: .customLong("pool-gateway")) var gatewayAddress: String?
     @Option(name: .customLong("pool-dns"), help: "Comma-separated, at most two.") var dnsServers: String?
+    @Option(name: .customLong("pool-routes"), help: "Comma-separated prefixes pushed by DHCPINFORM.") var routes: String?
+    @Option(name: .customLong("pool-domain")) var domain: String?
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
     @Option(name: .customLong("users-file")) var usersFile: String?
     @Option(name: .customLong("limits-max-sessions")) var maxSessions: Int?
+    @Option(name: .customLong("limits-sku"), help: "Basic, VpnGw1, VpnGw2 or VpnGw3.") var sku: String?
+    @Option(name: .customLong("limits-aggregate-mbps"), help: "Shared throughput cap; 0 = none.") var aggregateMbps: Int?
     @Option(name: .customLong("log-level")) var logLevel: String?
 
     func run() throws {
@@ -77,10 +81,14 @@ struct SSTPD: ParsableCommand {
         set(poolNetwork, \.poolNetwork)
         set(gatewayAddress, \.gatewayAddress)
         set(list(dnsServers), \.dnsServers)
+        set(list(routes), \.routes)
+        if let domain { c.domain = domain }
         set(tunName, \.tunName)
         set(tunMTU, \.tunMTU)
         set(usersFile, \.usersFile)
-        set(maxSessions, \.maxSessions)
+        if let maxSessions { c.maxSessions = maxSessions }
+        if let sku { c.sku = sku }
+        if let aggregateMbps { c.aggregateMbps = aggregateMbps }
         set(logLevel, \.logLevel)
     }
 }

@@ -81,9 +81,10 @@ struct HostileInputTests {
 
     @Test("a client that never sends its HTTP head is cut off at the handshake deadline")
     func slowHTTPHead() async throws {
-        let gateway = try await InProcessGateway.start { $0.handshakeTimeout = 1 }
+        let gateway = try await InProcessGateway.start { $0.handshakeTimeout = 2 }
         let client = try await RawTLSClient.connect(port: gateway.port, group: gateway.group)
-        try await client.send(Array("SSTP_DUPLEX_POST /sra_".utf8))
+        // On a loaded machine the deadline may pass during TLS already; then this write fails, which is fine.
+        try? await client.send(Array("SSTP_DUPLEX_POST /sra_".utf8))
         try await withTimeout(10, "deadline closes the connection") { try await client.channel.closeFuture.get() }
         #expect(client.receivedText.isEmpty)
         #expect(gateway.server.counters.handshakeTimeouts.load(ordering: .relaxed) == 1)

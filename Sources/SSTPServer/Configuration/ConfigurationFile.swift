@@ -52,13 +52,17 @@ public enum ConfigurationFile {
                 try reader.string(table, "network", into: &c.poolNetwork)
                 try reader.string(table, "gateway", into: &c.gatewayAddress)
                 try reader.strings(table, "dns", into: &c.dnsServers)
+                try reader.strings(table, "routes", into: &c.routes)
+                try reader.optionalString(table, "domain", into: &c.domain)
             case "tun":
                 try reader.string(table, "name", into: &c.tunName)
                 try reader.int(table, "mtu", into: &c.tunMTU)
             case "users":
                 try reader.string(table, "file", into: &c.usersFile)
             case "limits":
-                try reader.int(table, "max_sessions", into: &c.maxSessions)
+                try reader.optionalInt(table, "max_sessions", into: &c.maxSessions)
+                try reader.optionalString(table, "sku", into: &c.sku)
+                try reader.optionalInt(table, "aggregate_mbps", into: &c.aggregateMbps)
             case "log":
                 try reader.string(table, "level", into: &c.logLevel)
             default:
@@ -73,10 +77,10 @@ public enum ConfigurationFile {
         "tls": ["certificate", "private_key", "min_version"],
         "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries"],
         "ppp": ["mru", "max_auth_attempts", "ipv6"],
-        "pool": ["network", "gateway", "dns"],
+        "pool": ["network", "gateway", "dns", "routes", "domain"],
         "tun": ["name", "mtu"],
         "users": ["file"],
-        "limits": ["max_sessions"],
+        "limits": ["max_sessions", "sku", "aggregate_mbps"],
         "log": ["level"],
     ]
 
@@ -106,6 +110,20 @@ public enum ConfigurationFile {
             guard let value = t[key] else { return }
             guard let i = value.int else { throw error("\(section).\(key) must be an integer") }
             target = i
+        }
+
+        func optionalInt(_ t: [String: TOMLValue], _ key: String, into target: inout Int?) throws(ServerConfiguration.Error) {
+            guard t[key] != nil else { return }
+            var value = 0
+            try int(t, key, into: &value)
+            target = value
+        }
+
+        func optionalString(_ t: [String: TOMLValue], _ key: String, into target: inout String?) throws(ServerConfiguration.Error) {
+            guard t[key] != nil else { return }
+            var value = ""
+            try string(t, key, into: &value)
+            target = value
         }
 
         func bool(_ t: [String: TOMLValue], _ key: String, into target: inout Bool) throws(ServerConfiguration.Error) {

@@ -1,4 +1,5 @@
 import AddressPool
+import GatewayPolicy
 
 /// Everything `sstpd` needs to run, parsed once into an immutable value and passed in.
 /// Every key can be set in the TOML file (see docs/configuration.md) and overridden by a flag.
@@ -34,8 +35,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `[pool]`: client addresses. The gateway address is excluded from the pool.
     public var poolNetwork: String = "10.77.0.0/24"
     public var gatewayAddress: String = "10.77.0.1"
-    /// DNS servers handed out in IPCP (RFC 1877), at most two.
+    /// DNS servers handed out in IPCP (RFC 1877), at most two, and in DHCPINFORM answers.
     public var dnsServers: [String] = []
+    /// Prefixes clients route through the tunnel (split tunnel), answered to their DHCPINFORM as classless static
+    /// routes (RFC 3442 option 121 and Microsoft's option 249).
+    public var routes: [String] = []
+    /// DNS domain name (DHCP option 15) for DHCPINFORM answers.
+    public var domain: String?
 
     /// `[tun]`
     public var tunName: String = "sstp%d"
@@ -45,7 +51,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var usersFile: String = "/var/lib/sstpd/users"
 
     /// `[limits]`
-    public var maxSessions: Int = 1024
+    /// Maximum concurrent SSTP sessions; unset: the SKU's limit, or 1024 without a SKU.
+    public var maxSessions: Int?
+    /// A gateway size profile modelled on Azure VPN Gateway SKUs ("Basic", "VpnGw1", "VpnGw2", "VpnGw3"): sets the
+    /// session limit (128) and the aggregate throughput all tunnels share, unless overridden.
+    public var sku: String?
+    /// Aggregate throughput cap in Mbit/s shared by all sessions (both directions counted separately); 0 = none;
+    /// unset: the SKU's figure, or none.
+    public var aggregateMbps: Int?
 
     /// `[log]`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
@@ -81,12 +94,33 @@ public struct ServerConfiguration: Sendable, Equatable {
         for dns in dnsServers where IPv4Address(dns) == nil {
             throw Error("pool.dns: \(dns) is not an IPv4 address")
         }
+        for route in routes where IPv4Network(route) == nil {
+            throw Error("pool.routes: \(route) is not a CIDR prefix (host bits must be zero)")
+        }
+        if let domain, domain.isEmpty || domain.utf8.count > 253 || domain.contains(" ") {
+            throw Error("pool.domain: not a DNS domain name")
+        }
         guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
         guard !tunName.isEmpty, tunName.utf8.count < 16 else { throw Error("tun.name: 1–15 characters") }
-        guard (1...100_000).contains(maxSessions) else { throw Error("limits.max_sessions: 1–100000") }
+        if let maxSessions, !(1...100_000).contains(maxSessions) { throw Error("limits.max_sessions: 1–100000") }
+        if let sku, GatewaySKU(name: sku) == nil {
+            throw Error("limits.sku: \(sku) is not one of \(GatewaySKU.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let aggregateMbps, !(0...100_000).contains(aggregateMbps) { throw Error("limits.aggregate_mbps: 0–100000") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Error("log.level: \(logLevel) is not a level")
         }
         return (network, gateway)
+    }
+
+    /// The session limit in force: the explicit value, else the SKU's, else 1024.
+    public var effectiveMaxSessions: Int {
+        maxSessions ?? sku.flatMap(GatewaySKU.init(name:))?.maximumSSTPConnections ?? 1024
+    }
+
+    /// The aggregate cap in bits per second, or nil for none: the explicit value (0 = none), else the SKU's.
+    public var effectiveAggregateBitsPerSecond: UInt64? {
+        if let aggregateMbps { return aggregateMbps == 0 ? nil : UInt64(aggregateMbps) * 1_000_000 }
+        return sku.flatMap(GatewaySKU.init(name:))?.aggregateBitsPerSecond
     }
 }

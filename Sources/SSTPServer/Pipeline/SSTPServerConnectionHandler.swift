@@ -1,5 +1,6 @@
 import AddressPool
 import CryptoPrimitives
+import DHCPProtocol
 import IPPackets
 import Foundation
 import Logging
@@ -53,6 +54,9 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     private var timers: [TimerKey: Scheduled<Void>] = [:]
     let counters = SessionCounters()
 
+    /// Connections still in their TLS/HTTP handshake allowed on top of the session limit (each has a deadline).
+    static let maxHandshakingConnections = 256
+
     init(gateway: GatewayServer, peer: SocketAddress?) {
         self.gateway = gateway
         self.settings = gateway.settings
@@ -79,10 +83,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                     id: id, correlationID: nil, peer: self.peer, user: nil, address: nil, cryptoBinding: nil,
                     phase: "handshake", since: Date().timeIntervalSince1970, counters: self.counters)
             },
-            maxSessions: settings.maxSessions,
+            maxConnections: settings.maxSessions + Self.maxHandshakingConnections,
             disconnect: { eventLoop.execute { loopBound.value.administrativeDisconnect() } })
         guard let id = opened else {
-            logger.warning("refused connection: session limit reached", metadata: ["limit": "\(settings.maxSessions)"])
+            logger.warning("refused connection: too many open connections", metadata: ["limit": "\(settings.maxSessions)"])
+            gateway.counters.sessionLimitRefusals.add(1, ordering: .relaxed)
             phase = .closed
             context.close(promise: nil)
             return
@@ -112,6 +117,18 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
             case .accepted(let request):
                 cancelTimer(.handshake)
+                guard gateway.state.admit(sessionID, limit: settings.maxSessions) else {
+                    // The gateway is full: a clean, valid HTTP refusal, logged and counted.
+                    logger.warning("refused session: session limit reached", metadata: ["limit": "\(settings.maxSessions)"])
+                    gateway.counters.sessionLimitRefusals.add(1, ordering: .relaxed)
+                    var out = context.channel.allocator.buffer(capacity: 128)
+                    _ = SSTPHTTPResponse.refusal(SSTPHTTPStatus(code: 503, reasonPhrase: "Service Unavailable"))
+                        .write(into: &out)
+                    phase = .closed
+                    let channel = context.channel
+                    context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+                    return
+                }
                 if let correlationID = request.correlationID {
                     logger[metadataKey: "correlation"] = "\(correlationID)"
                 }
@@ -220,11 +237,38 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             logger.debug("dropped a packet with a spoofed source address")
             return
         }
+        if Self.isDHCPToServer(packet), answerDHCP(packet, address: address) { return }
+        if let limiter = gateway.limiter, !limiter.admitUplink(packet.readableBytes) {
+            counters.otherDropped.add(1, ordering: .relaxed)
+            return
+        }
         counters.packetsIn.add(1, ordering: .relaxed)
         counters.bytesIn.add(packet.readableBytes, ordering: .relaxed)
         if !gateway.device.write(packet) {
             counters.otherDropped.add(1, ordering: .relaxed)
         }
+    }
+
+    /// A cheap pre-check on the uplink: UDP to port 67 (BOOTP server).
+    @inline(__always)
+    static func isDHCPToServer(_ packet: ByteBuffer) -> Bool {
+        guard packet.getInteger(at: packet.readerIndex + 9, as: UInt8.self) == 17,
+            let versionIHL = packet.getInteger(at: packet.readerIndex, as: UInt8.self)
+        else { return false }
+        return packet.getInteger(at: packet.readerIndex + Int(versionIHL & 0x0F) * 4 + 2, as: UInt16.self) == 67
+    }
+
+    /// Windows RAS clients ask for routes and the DNS domain with a DHCPINFORM through the tunnel after connecting;
+    /// the gateway answers it itself (classless static routes, options 121 and 249). Returns true if answered.
+    private func answerDHCP(_ packet: ByteBuffer, address: IPv4Address) -> Bool {
+        guard let context,
+            let reply = settings.dhcp.response(to: packet, clientAddress: address.value, serverIdentifier: settings.gateway.value)
+        else { return false }
+        logger.info("answered DHCPINFORM", metadata: ["routes": "\(settings.dhcp.configuration.routes.count)"])
+        var out = context.channel.allocator.buffer(capacity: reply.readableBytes + 8)
+        out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: reply)
+        context.write(wrapOutboundOut(out), promise: nil)
+        return true
     }
 
     /// Client IPv6. Only link-local addressing is negotiated (IPV6CP, RFC 5072), so the one IPv6 peer a client can
@@ -251,7 +295,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for packet in packets { total += packet.readableBytes + 8 }
         var out = context.channel.allocator.buffer(capacity: total)
         var sent = 0
-        for packet in packets where out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet) {
+        let limiter = gateway.limiter
+        for packet in packets
+        where limiter?.admitDownlink(packet.readableBytes) ?? true
+            && out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet)
+        {
             sent += 1
             counters.bytesOut.add(packet.readableBytes, ordering: .relaxed)
         }

@@ -17,6 +17,8 @@ public final class GatewayState: Sendable {
 
     struct Entry {
         var info: SessionInfo
+        /// Counted against the session limit: the HTTP request was accepted.
+        var admitted = false
         /// Runs an administrative disconnect on the session's event loop.
         var disconnect: @Sendable () -> Void
     }
@@ -27,14 +29,25 @@ public final class GatewayState: Sendable {
         inner = NIOLockedValueBox(Inner(pool: pool, users: users))
     }
 
-    /// Registers a new connection and returns its session id, or nil when `maxSessions` are already live.
-    func open(info: (UInt64) -> SessionInfo, maxSessions: Int, disconnect: @escaping @Sendable () -> Void) -> UInt64? {
+    /// Registers a new connection (still in its TLS/HTTP handshake) and returns its id, or nil when
+    /// `maxConnections` connections are already open.
+    func open(info: (UInt64) -> SessionInfo, maxConnections: Int, disconnect: @escaping @Sendable () -> Void) -> UInt64? {
         inner.withLockedValue { s in
-            guard s.sessions.count < maxSessions else { return nil }
+            guard s.sessions.count < maxConnections else { return nil }
             let id = s.nextSessionID
             s.nextSessionID += 1
             s.sessions[id] = Entry(info: info(id), disconnect: disconnect)
             return id
+        }
+    }
+
+    /// Counts the connection as an SSTP session if fewer than `limit` are admitted; false = over the limit.
+    func admit(_ id: UInt64, limit: Int) -> Bool {
+        inner.withLockedValue { s in
+            guard s.sessions[id] != nil else { return false }
+            guard s.sessions.values.filter(\.admitted).count < limit else { return false }
+            s.sessions[id]!.admitted = true
+            return true
         }
     }
 

@@ -1,4 +1,5 @@
 import AddressPool
+import DHCPProtocol
 import PPPProtocol
 import SSTPProtocol
 import TLSEngine
@@ -13,6 +14,8 @@ struct SessionSettings: Sendable {
     var ipv6: Bool
     var handshakeTimeout: Int64
     var maxSessions: Int
+    /// Answers clients' DHCPINFORM (routes, DNS, domain).
+    var dhcp: DHCPInformResponder
     /// The name we give as authenticator in MS-CHAPv2 Challenges.
     var authenticatorName: String
 
@@ -37,7 +40,13 @@ struct SessionSettings: Sendable {
         maxAuthenticationAttempts = configuration.maxAuthenticationAttempts
         ipv6 = configuration.ipv6
         handshakeTimeout = Int64(configuration.handshakeTimeout)
-        maxSessions = configuration.maxSessions
+        maxSessions = configuration.effectiveMaxSessions
         authenticatorName = "sstpd"
+        dhcp = DHCPInformResponder(
+            configuration: DHCPInformConfiguration(
+                routes: configuration.routes.compactMap(IPv4Network.init).map {
+                    IPv4Prefix(network: $0.address.value, length: UInt8($0.prefixLength))
+                },
+                domainNameServers: dnsServers.map(\.value), domainName: configuration.domain))
     }
 }

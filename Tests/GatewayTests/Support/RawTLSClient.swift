@@ -7,7 +7,6 @@ import TLSEngine
 /// A TLS client that sends arbitrary bytes and records what comes back: for hostile-input tests.
 final class RawTLSClient: Sendable {
     let channel: any Channel
-    private let collector: NIOLoopBound<Collector>
     let received: NIOLockedValueBox<[UInt8]>
 
     final class Collector: ChannelInboundHandler {
@@ -32,15 +31,11 @@ final class RawTLSClient: Sendable {
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        let collector = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: Collector.self), eventLoop: channel.eventLoop)
-        }.get()
-        return RawTLSClient(channel: channel, collector: collector, received: received)
+        return RawTLSClient(channel: channel, received: received)
     }
 
-    private init(channel: any Channel, collector: NIOLoopBound<Collector>, received: NIOLockedValueBox<[UInt8]>) {
+    private init(channel: any Channel, received: NIOLockedValueBox<[UInt8]>) {
         self.channel = channel
-        self.collector = collector
         self.received = received
     }
 
