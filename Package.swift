@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "AddressPool", swiftSettings: swiftSettings),
         .target(name: "IPPackets", dependencies: [nioCore], swiftSettings: swiftSettings),
         .target(name: "TOML", swiftSettings: swiftSettings),
+        .target(name: "VirtualNetwork", dependencies: ["TOML", "AddressPool"], swiftSettings: swiftSettings),
         .target(name: "DHCPProtocol", dependencies: [nioCore, "IPPackets"], swiftSettings: swiftSettings),
         .target(name: "GatewayPolicy", swiftSettings: swiftSettings),
 
@@ -51,6 +52,7 @@ let package = Package(
         .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore], swiftSettings: swiftSettings),
         .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore], swiftSettings: swiftSettings),
         .target(name: "SSTPNIO", dependencies: ["TLSEngine", "SSTPProtocol", nioCore, logging], swiftSettings: swiftSettings),
+        .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),
 
         // MARK: Composition
         .target(
@@ -72,7 +74,7 @@ let package = Package(
         .executableTarget(name: "sstpd", dependencies: ["SSTPServer", argumentParser, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "sstpctl",
-            dependencies: ["SSTPServer", "PPPAuth", "CryptoPrimitives", argumentParser],
+            dependencies: ["SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", argumentParser],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -89,6 +91,11 @@ let package = Package(
         .testTarget(name: "AddressPoolTests", dependencies: ["AddressPool"], swiftSettings: swiftSettings),
         .testTarget(name: "IPPacketsTests", dependencies: ["IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TOMLTests", dependencies: ["TOML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VirtualNetworkTests",
+            dependencies: ["VirtualNetwork", "VNetBuilder", "AddressPool"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy"], swiftSettings: swiftSettings),
