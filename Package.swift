@@ -59,7 +59,7 @@ let package = Package(
             name: "SSTPServer",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
-                "DHCPProtocol", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+                "DHCPProtocol", "VirtualNetwork", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
         ),

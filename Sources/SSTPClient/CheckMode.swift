@@ -27,7 +27,7 @@ public enum CheckMode {
         configuration: DialConfiguration, pingTargets: [String], count: Int, logger: Logger
     ) async -> Bool {
         let report = await check(configuration: configuration, pingTargets: pingTargets, count: count, logger: logger) {
-            print($0)
+            Output.line($0)
         }
         return report.ok
     }

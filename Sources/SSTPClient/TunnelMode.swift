@@ -21,13 +21,13 @@ public enum TunnelMode {
         var prefixes = routes
         if let ack = await tunnel.requestRoutes() {
             prefixes += ack.routes.map { "\($0.destination)" }
-            print("routes from the server: \(ack.routes.map { "\($0.destination)" }.joined(separator: " "))")
+            Output.line("routes from the server: \(ack.routes.map { "\($0.destination)" }.joined(separator: " "))")
         }
         for route in Set(prefixes).sorted() {
             guard IPv4Network(route) != nil else { throw DialError(.connectionClosed, "bad route \(route)") }
             try runIP(["route", "replace", route, "dev", tun.name])
         }
-        print("tunnel up on \(tun.name): \(tunnel.info)")
+        Output.line("tunnel up on \(tun.name): \(tunnel.info)")
         tunnel.onPackets { packets in
             for packet in packets { tun.write(packet) }
         }
@@ -46,10 +46,10 @@ public enum TunnelMode {
         defer { sources.forEach { $0.cancel() } }
         tunnel.closeFuture.whenComplete { _ in continuation.yield("connection closed by the server") }
         for await reason in stops {
-            print("stopping: \(reason)")
+            Output.line("stopping: \(reason)")
             break
         }
-        print("disconnecting")
+        Output.line("disconnecting")
         await tunnel.disconnect()
     }
 

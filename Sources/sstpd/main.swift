@@ -40,12 +40,14 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("limits-max-sessions")) var maxSessions: Int?
     @Option(name: .customLong("limits-sku"), help: "Basic, VpnGw1, VpnGw2 or VpnGw3.") var sku: String?
     @Option(name: .customLong("limits-aggregate-mbps"), help: "Shared throughput cap; 0 = none.") var aggregateMbps: Int?
+    @Option(name: .customLong("vnet-topology"), help: "Topology file (docs/vnet.md).") var topologyFile: String?
     @Option(name: .customLong("log-level")) var logLevel: String?
 
     func run() throws {
         var configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? ServerConfiguration()
         apply(to: &configuration)
         do {
+            configuration = try configuration.resolvingTopology()
             _ = try configuration.validate()
         } catch {
             throw ValidationError("configuration: \(error)")
@@ -90,6 +92,7 @@ struct SSTPD: ParsableCommand {
         if let sku { c.sku = sku }
         if let aggregateMbps { c.aggregateMbps = aggregateMbps }
         set(logLevel, \.logLevel)
+        if let topologyFile { c.topologyFile = topologyFile }
     }
 }
 

@@ -11,7 +11,7 @@ import Testing
 @Suite("System: sstpd with a real TUN and network namespaces", .serialized)
 struct SystemTests {
     /// Writes a configuration and a users file (through `sstpctl user add`) and starts sstpd in the namespace.
-    static func startDaemon(in network: TestNetwork, directory: URL, extra: String = "") throws -> ChildProcess {
+    static func startDaemon(in network: some GatewayNamespaceProviding, directory: URL, extra: String = "") throws -> ChildProcess {
         let users = directory.appendingPathComponent("users").path
         let add = Process()
         add.executableURL = URL(fileURLWithPath: Command.executable("sstpctl"))

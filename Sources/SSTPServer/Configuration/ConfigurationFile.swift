@@ -63,6 +63,8 @@ public enum ConfigurationFile {
                 try reader.optionalInt(table, "max_sessions", into: &c.maxSessions)
                 try reader.optionalString(table, "sku", into: &c.sku)
                 try reader.optionalInt(table, "aggregate_mbps", into: &c.aggregateMbps)
+            case "vnet":
+                try reader.optionalString(table, "topology", into: &c.topologyFile)
             case "log":
                 try reader.string(table, "level", into: &c.logLevel)
             default:
@@ -81,6 +83,7 @@ public enum ConfigurationFile {
         "tun": ["name", "mtu"],
         "users": ["file"],
         "limits": ["max_sessions", "sku", "aggregate_mbps"],
+        "vnet": ["topology"],
         "log": ["level"],
     ]
 

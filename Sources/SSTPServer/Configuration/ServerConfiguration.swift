@@ -60,6 +60,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// unset: the SKU's figure, or none.
     public var aggregateMbps: Int?
 
+    /// `[vnet]`: a simulated virtual network topology (docs/vnet.md). The gateway takes its P2S pool, DNS, domain
+    /// and client routes from it; `sstpctl vnet up` builds the network and sstpd runs in its gateway namespace.
+    public var topologyFile: String?
+
     /// `[log]`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
 

@@ -9,7 +9,18 @@ import Foundation
 ///
 /// Names carry a per-test tag so tests can run in parallel; `tearDown` (also in deinit) removes everything (deleting a
 /// namespace deletes the veths in it). IPv6 is off on the links so interface counters show only our traffic.
-final class TestNetwork: @unchecked Sendable {
+/// Something with a namespace sstpd can run in.
+protocol GatewayNamespaceProviding {
+    func inGateway(_ argv: [String]) -> [String]
+}
+
+/// An existing namespace by name.
+struct GatewayNamespace: GatewayNamespaceProviding {
+    let name: String
+    func inGateway(_ argv: [String]) -> [String] { ["ip", "netns", "exec", name] + argv }
+}
+
+final class TestNetwork: GatewayNamespaceProviding, @unchecked Sendable {
     let gateway: String
     let host: String
     let hostAddress = "10.78.0.2"
