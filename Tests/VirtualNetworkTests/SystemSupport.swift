@@ -32,6 +32,17 @@ enum System {
     }
 
     /// `ip netns list`, names only.
+    /// The namespaces whose names start with `prefix` (a test's gateway name): other system tests run in parallel
+    /// and make namespaces of their own.
+    static func namespaces(_ prefix: String) throws -> Set<String> {
+        try namespaces().filter { $0.hasPrefix(prefix) }
+    }
+
+    /// The root namespace's links named by VNetBuilder's scheme (InterfaceName), ignoring other tests' links.
+    static func builderLinks() throws -> Set<String> {
+        try links().filter { name in ["br-", "vm-", "gw-", "pr-", "vn-"].contains { name.hasPrefix($0) } }
+    }
+
     static func namespaces() throws -> Set<String> {
         Set(
             try check(["ip", "netns", "list"]).split(separator: "\n").compactMap {

@@ -14,8 +14,10 @@ import VirtualNetwork
         let builder = System.builder("a")
         defer { try? FileManager.default.removeItem(atPath: builder.stateRoot) }
         let topology = try TopologyFile.parse(ExampleTopology.text(gatewayNamespace: gw))
-        let rootLinksBefore = try System.links()
-        let namespacesBefore = try System.namespaces()
+        // Other system tests run in parallel and make their own namespaces and links: look only at ours (namespaces
+        // named after our gateway, links named by VNetBuilder's scheme).
+        func ours() throws -> (Set<String>, Set<String>) { (try System.namespaces(gw), try System.builderLinks()) }
+        let (namespacesBefore, rootLinksBefore) = try ours()
         defer { try? builder.down(topology) }
 
         #expect(try builder.up(topology) == .built)
@@ -60,8 +62,9 @@ import VirtualNetwork
         #expect(builder.ping(from: gw, Self.vms[3]))
 
         try builder.down(topology)
-        #expect(try System.namespaces() == namespacesBefore)
-        #expect(try System.links() == rootLinksBefore)
+        let (namespacesAfter, rootLinksAfter) = try ours()
+        #expect(namespacesAfter == namespacesBefore)
+        #expect(rootLinksAfter == rootLinksBefore)
         #expect(!FileManager.default.fileExists(atPath: builder.stateDirectory(topology)))
         #expect(try System.echoServers(under: builder.stateRoot).isEmpty)
     }
@@ -83,11 +86,11 @@ import VirtualNetwork
         #expect(!builder.ping(from: gw, Self.vms[2]))
 
         try builder.down(topology)
-        #expect(try System.namespaces().contains(gw))
+        #expect(try System.namespaces(gw).contains(gw))
         #expect(try System.links(in: gw) == linksBefore)
         #expect(try System.echoServers(under: builder.stateRoot).isEmpty)
         #expect(try System.check(["ip", "-n", gw, "route", "show"]).isEmpty)
-        #expect(try !System.namespaces().contains { $0.hasPrefix(gw + "-") })
+        #expect(try !System.namespaces(gw).contains { $0.hasPrefix(gw + "-") })
     }
 
     @Test func lostStateIsCleanedUpByNames() throws {
@@ -95,7 +98,7 @@ import VirtualNetwork
         let builder = System.builder("c")
         defer { try? FileManager.default.removeItem(atPath: builder.stateRoot) }
         let topology = try TopologyFile.parse(ExampleTopology.text(gatewayNamespace: gw))
-        let namespacesBefore = try System.namespaces()
+        let namespacesBefore = try System.namespaces(gw)
         defer { try? builder.down(topology) }
         #expect(try builder.up(topology) == .built)
         // Someone deletes the state directory; up and down still find their namespaces by name.
@@ -106,7 +109,7 @@ import VirtualNetwork
         try builder.down(topology)
         // The gateway namespace was created by the first up, whose record is gone: delete it by hand.
         _ = try? System.run(["ip", "netns", "del", gw])
-        #expect(try System.namespaces() == namespacesBefore)
+        #expect(try System.namespaces(gw) == namespacesBefore)
         #expect(try System.echoServers(under: builder.stateRoot).isEmpty)
     }
 
@@ -118,9 +121,9 @@ import VirtualNetwork
         let builder = VNetBuilder(stateRoot: root, sstpctlPath: "/bin/false", echoStartTimeout: 0.5)
         let topology = try TopologyFile.parse(ExampleTopology.text(gatewayNamespace: gw))
         defer { try? builder.down(topology) }
-        let namespacesBefore = try System.namespaces()
+        let namespacesBefore = try System.namespaces(gw)
         #expect(throws: VNetBuilderError.self) { try builder.up(topology) }
-        #expect(try System.namespaces() == namespacesBefore)
+        #expect(try System.namespaces(gw) == namespacesBefore)
         #expect(!FileManager.default.fileExists(atPath: builder.stateDirectory(topology)))
     }
 
@@ -133,14 +136,14 @@ import VirtualNetwork
         let bad = ExampleTopology.text(gatewayNamespace: gw).replacingOccurrences(
             of: "pool = \"172.16.0.0/24\"", with: "pool = \"10.1.7.0/24\"")
         try bad.write(toFile: file, atomically: true, encoding: .utf8)
-        let namespacesBefore = try System.namespaces()
-        let linksBefore = try System.links()
+        let namespacesBefore = try System.namespaces(gw)
+        let linksBefore = try System.builderLinks()
 
         let (status, output) = try System.run([System.sstpctl, "vnet", "up", file, "--state-dir", directory + "/state"])
         #expect(status != 0)
         #expect(output.contains("p2s: pool 10.1.7.0/24 overlaps vnet hub (10.1.0.0/16)"), "\(output)")
-        #expect(try System.namespaces() == namespacesBefore)
-        #expect(try System.links() == linksBefore)
+        #expect(try System.namespaces(gw) == namespacesBefore)
+        #expect(try System.builderLinks() == linksBefore)
         #expect(!FileManager.default.fileExists(atPath: directory + "/state"))
     }
 
@@ -156,7 +159,7 @@ import VirtualNetwork
             _ = try? System.run(cli + ["down", file] + state)
             try? FileManager.default.removeItem(atPath: directory)
         }
-        let namespacesBefore = try System.namespaces()
+        let namespacesBefore = try System.namespaces(gw)
 
         #expect(try System.check(cli + ["up", file] + state).contains("vnet up"))
         #expect(try System.check(cli + ["up", file] + state).contains("already up"))
@@ -164,7 +167,7 @@ import VirtualNetwork
         #expect(status.contains("vm db2 10.2.1.5: ping ok, tcp-echo ok, udp-echo ok"), "\(status)")
         #expect(status.contains("routes for clients: 10.1.0.0/16, 10.2.0.0/16, 10.3.0.0/24, 192.168.50.0/24"))
         _ = try System.check(cli + ["down", file] + state)
-        #expect(try System.namespaces() == namespacesBefore)
+        #expect(try System.namespaces(gw) == namespacesBefore)
         #expect(try System.echoServers(under: directory).isEmpty)
         let after = try System.check(cli + ["status", file, "--ping-only"] + state)
         #expect(after.contains("vm web1 10.1.1.4: namespace missing"), "\(after)")
