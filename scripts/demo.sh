@@ -6,32 +6,33 @@
 #   --port N            TCP port sstpd listens on (default 443)
 #   --no-build          use the binaries already built (in DIR/release)
 #   --scratch-path DIR  SwiftPM build directory (default .build); binaries are taken from DIR/release
-#   --check             start everything, connect with `sstp-dial --check --ping 10.78.0.2`, tear down and exit
-#                       with the check's status (a self-test of the demo)
+#   --check             start everything, connect with `sstp-dial --check --ping 10.1.1.4 --ping 10.2.1.4`, tear down
+#                       and exit with the check's status (a self-test of the demo)
 #
-# The simulated network (Linux network namespaces, needs root):
+# The simulated network is the example VNet of docs/vnet.example.toml (docs/vnet.md), built by `sstpctl vnet up`
+# from Linux network namespaces (needs root): a hub VNet (10.1.0.0/16: GatewaySubnet, subnet app with VMs web1
+# 10.1.1.4 and web2 10.1.1.5) peered with gateway transit to a spoke VNet (10.2.0.0/16: subnet db with VMs db1
+# 10.2.1.4 and db2 10.2.1.5). Every VM answers ping and TCP/UDP echo on port 7. sstpd runs in the gateway
+# namespace sstp-vnet-gw with its TUN (client pool 172.16.0.0/24) and takes its pool, DNS, domain and the routes it
+# pushes to clients (DHCPINFORM) from the topology.
 #
-#   this machine (root namespace)           sstp-demo-gw                        sstp-demo-host
-#   sdemo-root 10.79.0.1/30  <-- veth -->  sdemo-gwr 10.79.0.2/30
-#                                          sstpd on :PORT, TUN sstp0 10.77.0.1/24
-#                                          (client pool 10.77.0.0/24)
-#                                          sdemo-gwh 10.78.0.1/24  <-- veth -->  sdemo-host 10.78.0.2/24
-#                                          ip_forward=1                          default route via 10.78.0.1
+#   this machine (root namespace)            sstp-vnet-gw
+#   sdemo-root 10.79.0.1/30  <-- veth -->   sdemo-gwr 10.79.0.2/30, sstpd on :PORT, TUN sstp0 172.16.0.1/24
+#                                            10.1.255.4 in the hub's GatewaySubnet --> hub --peering--> spoke
 #
-# Clients on this machine reach sstpd at 10.79.0.2:PORT; once connected they reach 10.78.0.2 through the tunnel.
-# Ctrl-C stops sstpd (Call Disconnect to every client) and removes the namespaces and veths. Re-running after a
-# crash removes the leftovers first. Files: certs/demo/ (throwaway CA and server certificate), demo-state/ (users,
-# sstpd.toml, the demo password, the log of --check runs).
+# Clients on this machine reach sstpd at 10.79.0.2:PORT; once connected they reach every VM through the tunnel.
+# Ctrl-C stops sstpd (Call Disconnect to every client) and removes the network. Re-running after a crash removes the
+# leftovers first. Files: certs/demo/ (throwaway CA and server certificate), demo-state/ (users, sstpd.toml, the
+# demo password, the VNet state, the log of --check runs).
+
 set -euo pipefail
 
-readonly GW_NS=sstp-demo-gw
-readonly HOST_NS=sstp-demo-host
+readonly GW_NS=sstp-vnet-gw      # the example topology's [gateway] namespace
 readonly VETH_ROOT=sdemo-root   # root namespace end of the root <-> gateway veth
 readonly VETH_GW_ROOT=sdemo-gwr # gateway end of the root <-> gateway veth
-readonly VETH_GW_HOST=sdemo-gwh # gateway end of the gateway <-> host veth
-readonly VETH_HOST=sdemo-host   # host end of the gateway <-> host veth
 readonly SERVER_ADDRESS=10.79.0.2
-readonly HOST_ADDRESS=10.78.0.2
+readonly HUB_VM=10.1.1.4        # web1 in the hub
+readonly SPOKE_VM=10.2.1.4      # db1 in the spoke (reached through the peering)
 readonly SERVER_NAME=sstp-demo.test   # name in the demo server certificate (.test is reserved, RFC 2606)
 readonly DEMO_USER=demo
 
@@ -103,8 +104,11 @@ teardown() {
         wait "$sstpd_pid" 2>/dev/null || true
     fi
     sstpd_pid=""
+    if [ -x "$bin/sstpctl" ] && [ -f "$state/vnet.toml" ]; then
+        "$bin/sstpctl" vnet down "$state/vnet.toml" --state-dir "$state/vnet" >/dev/null 2>&1 || true
+    fi
     local ns pid
-    for ns in "$GW_NS" "$HOST_NS"; do
+    for ns in "$GW_NS"; do
         if ip netns list | awk '{print $1}' | grep -qx "$ns"; then
             # Processes a previous demo run left inside its own namespaces (sstpd): end them by pid.
             for pid in $(ip netns pids "$ns" 2>/dev/null); do
@@ -149,10 +153,8 @@ port = $port
 certificate = "$certs/server.pem"
 private_key = "$certs/server.key"
 
-[pool]
-network = "10.77.0.0/24"
-gateway = "10.77.0.1"
-dns = ["$HOST_ADDRESS"]
+[vnet]
+topology = "$state/vnet.toml"   # pool, DNS, domain and client routes come from the topology
 
 [tun]
 name = "sstp%d"
@@ -163,19 +165,18 @@ file = "$state/users"
 [log]
 level = "info"
 EOF
+cp docs/vnet.example.toml "$state/vnet.toml"
 "$bin/sstpd" --config "$state/sstpd.toml" --check-config
 
 # --- the simulated network ---------------------------------------------------------------------------------------
 
-log "network namespaces $GW_NS and $HOST_NS"
+log "the simulated network: namespace $GW_NS, then sstpctl vnet up (docs/vnet.example.toml)"
 trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ip netns add "$GW_NS"
-ip netns add "$HOST_NS"
 ip -n "$GW_NS" link set lo up
-ip -n "$HOST_NS" link set lo up
 
 # this machine <-> gateway
 ip link add "$VETH_ROOT" type veth peer name "$VETH_GW_ROOT" netns "$GW_NS"
@@ -184,14 +185,8 @@ ip link set "$VETH_ROOT" up
 ip -n "$GW_NS" addr add "$SERVER_ADDRESS/30" dev "$VETH_GW_ROOT"
 ip -n "$GW_NS" link set "$VETH_GW_ROOT" up
 
-# gateway <-> host behind it
-ip -n "$GW_NS" link add "$VETH_GW_HOST" type veth peer name "$VETH_HOST" netns "$HOST_NS"
-ip -n "$GW_NS" addr add 10.78.0.1/24 dev "$VETH_GW_HOST"
-ip -n "$GW_NS" link set "$VETH_GW_HOST" up
-ip -n "$HOST_NS" addr add "$HOST_ADDRESS/24" dev "$VETH_HOST"
-ip -n "$HOST_NS" link set "$VETH_HOST" up
-ip -n "$HOST_NS" route add default via 10.78.0.1
-ip netns exec "$GW_NS" sysctl -qw net.ipv4.ip_forward=1
+"$bin/sstpctl" vnet up "$state/vnet.toml" --state-dir "$state/vnet"
+"$bin/sstpctl" vnet status "$state/vnet.toml" --state-dir "$state/vnet" --ping-only
 
 # --- run ---------------------------------------------------------------------------------------------------------
 
@@ -212,9 +207,9 @@ if [ "$check" -eq 1 ]; then
         cat "$state/sstpd.log" >&2
         exit 1
     fi
-    log "check: ${dial[*]} --password-stdin --check --ping $HOST_ADDRESS"
+    log "check: ${dial[*]} --password-stdin --check --ping $HUB_VM --ping $SPOKE_VM"
     status=0
-    printf '%s\n' "$password" | "${dial[@]}" --password-stdin --check --ping "$HOST_ADDRESS" || status=$?
+    printf '%s\n' "$password" | "${dial[@]}" --password-stdin --check --ping "$HUB_VM" --ping "$SPOKE_VM" || status=$?
     kill -TERM "$sstpd_pid" 2>/dev/null || true
     wait "$sstpd_pid" || true
     sstpd_pid=""
@@ -227,32 +222,36 @@ fi
 cat <<EOF
 
 ==> the demo is ready
-  sstpd:    $SERVER_ADDRESS:$port in namespace $GW_NS (clients get 10.77.0.0/24, DNS $HOST_ADDRESS)
-  host:     $HOST_ADDRESS in namespace $HOST_NS, behind the gateway
+  sstpd:    $SERVER_ADDRESS:$port in namespace $GW_NS (clients get 172.16.0.0/24, DNS $HUB_VM, domain corp.example)
+  VNet:     hub 10.1.0.0/16 (web1 10.1.1.4, web2 10.1.1.5) peered with spoke 10.2.0.0/16 (db1 10.2.1.4,
+            db2 10.2.1.5); every VM answers ping and TCP/UDP echo on port 7 (docs/vnet.example.toml)
   user:     $DEMO_USER   password: $password   (demo-state/demo-password)
   CA:       $certs/ca.pem   server name: $SERVER_NAME
 
 Connect from another terminal on this machine (as root):
 
-  1. A quick check (userspace pings through the tunnel, no TUN device on the client side):
-       ${dial[*]} --password '$password' --check --ping $HOST_ADDRESS
+  1. A quick check (userspace pings through the tunnel, no TUN device on the client side; prints the routes the
+     gateway pushes by DHCPINFORM):
+       ${dial[*]} --password '$password' --check --ping $HUB_VM --ping $SPOKE_VM
 
-  2. A real tunnel (TUN device sstpc0, route to the host network through it; Ctrl-C disconnects):
-       ${dial[*]} --password '$password' --route 10.78.0.0/24
+  2. A real tunnel (TUN device sstpc0; the routes to both VNets come from the gateway; Ctrl-C disconnects):
+       ${dial[*]} --password '$password'
      then, in a third terminal:
-       ping $HOST_ADDRESS
+       ping $SPOKE_VM
+       $bin/sstpctl vnet echo-check $HUB_VM
 
   3. Linux sstpc (package sstp-client). It needs a kernel with PPP (/dev/ppp); this machine's kernel may have none,
-     in which case pppd stops after the SSTP handshake:
+     in which case pppd stops after the SSTP handshake. pppd does not ask for routes, so add them by hand:
        sstpc --log-stderr --ca-cert $certs/ca.pem --user $DEMO_USER --password '$password' \\
          $SERVER_ADDRESS:$port -- require-mschap-v2 refuse-eap refuse-pap refuse-chap refuse-mschap \\
          noauth nodefaultroute nobsdcomp nodeflate noipv6
      (or --cert-warn instead of --ca-cert to skip certificate checks), then:
-       ip route add 10.78.0.0/24 dev ppp0 && ping $HOST_ADDRESS
+       ip route add 10.1.0.0/16 dev ppp0 && ip route add 10.2.0.0/16 dev ppp0 && ping $SPOKE_VM
 
-  Users: $bin/sstpctl user list --users-file $state/users
+  The network:  $bin/sstpctl vnet status $state/vnet.toml --state-dir $state/vnet
+  Users:        $bin/sstpctl user list --users-file $state/users
 
-Starting sstpd in $GW_NS; Ctrl-C stops it and removes the namespaces.
+Starting sstpd in $GW_NS; Ctrl-C stops it and removes the network.
 
 EOF
 
