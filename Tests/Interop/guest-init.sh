@@ -6,9 +6,11 @@
 # environment. Results go to the console (fd 1) as marker lines "@@ <event> key=value ...", read by the runner.
 #
 # Settings: ADDR (vec0 address/prefix), SERVER (host:port), USER, PASSWORD, CA (PEM file), IPV6 (0/1),
-# PING (address behind the gateway, or empty), ROUTE (network to route over ppp0), TRANSFER_HOST, DOWN_PORT,
-# UP_PORT, TRANSFER_BYTES (0 = no transfer), END (client-term | pppd-term | wait-server), HOLD (seconds),
-# RETRIES (sstpc start-up race retries allowed), UP_TIMEOUT (seconds), IDLE (seconds of silence after the ping).
+# PING (address behind the gateway, or empty), ROUTE (networks to route over ppp0, space-separated), TRANSFER_HOST,
+# DOWN_PORT, UP_PORT, TRANSFER_BYTES (0 = no transfer), END (client-term | pppd-term | wait-server), HOLD (seconds),
+# RETRIES (sstpc start-up race retries allowed), UP_TIMEOUT (seconds), IDLE (seconds of silence after the ping),
+# VNET (addresses of simulated-VNet VMs to ping and echo-check, space-separated, or empty), ECHO_CHECK (an sstpctl
+# binary the guest can see, for `sstpctl vnet echo-check`).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 mount -t proc proc /proc
@@ -101,7 +103,11 @@ marker up attempt=$attempt address=$address
 dns=$(sed -n 's/^nameserver //p' /etc/ppp/resolv.conf 2>/dev/null | tr '\n' ',' | sed 's/,$//')
 marker dns servers=${dns:-none}
 
-if [ -n "${ROUTE:-}" ]; then ip route add "$ROUTE" dev ppp0; fi
+# pppd installs no routes beyond the peer address (nodefaultroute) and sends no DHCPINFORM, so the routes a Windows
+# client would learn from sstpd (option 121/249) are added here by hand.
+for route in ${ROUTE:-}; do
+    ip route add "$route" dev ppp0 || marker route-failed route=$route
+done
 if [ -n "${PING:-}" ]; then
     out=$(ping -n -c 3 -i 0.3 -W 3 "$PING" 2>&1)
     stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
@@ -115,6 +121,16 @@ if [ "${IDLE:-0}" -gt 0 ]; then
     stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
     marker ping-after-idle target=$PING ${stats:-sent=? received=0}
 fi
+
+# The simulated VNet (case 9): ICMP, TCP echo and UDP echo (RFC 862, port 7) to every VM through the tunnel. Every
+# VM gets both echo probes; the runner knows which VMs serve UDP and expects no answer from the others.
+for vm in ${VNET:-}; do
+    out=$(ping -n -c 2 -i 0.3 -W 3 "$vm" 2>&1)
+    stats=$(echo "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/sent=\1 received=\2/p')
+    if "$ECHO_CHECK" vnet echo-check "$vm" --no-udp --timeout 3 >/dev/null 2>&1; then tcp=ok; else tcp=no-echo; fi
+    if "$ECHO_CHECK" vnet echo-check "$vm" --no-tcp --timeout 2 >/dev/null 2>&1; then udp=ok; else udp=no-echo; fi
+    marker vnet target=$vm ${stats:-sent=? received=0} tcp=$tcp udp=$udp
+done
 
 if [ "${IPV6:-0}" = 1 ]; then
     sleep 1   # let DAD finish on ppp0

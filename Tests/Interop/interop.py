@@ -136,8 +136,9 @@ def parse_log(line):
 class Daemon:
     """sstpd inside the gateway namespace, its log on stderr."""
 
-    def __init__(self, run, name, extra_toml=""):
+    def __init__(self, run, name, extra_toml="", dns=(HOST_ADDRESS,)):
         self.run = run
+        dns_line = "dns = [" + ", ".join(f'"{d}"' for d in dns) + "]\n" if dns else ""
         config = os.path.join(run.work, f"{name}.toml")
         with open(config, "w") as f:
             f.write(f"""[listen]
@@ -149,8 +150,7 @@ private_key = "{run.certs}/server.key"
 [pool]
 network = "{POOL}"
 gateway = "{GATEWAY_ADDRESS}"
-dns = ["{HOST_ADDRESS}"]
-[tun]
+{dns_line}[tun]
 name = "sstpi%d"
 [users]
 file = "{run.users}"
@@ -245,7 +245,8 @@ class Guest:
     """One UML guest on its own tap in the gateway namespace, running guest-init.sh."""
 
     def __init__(self, run, index, user="alice", password="alice-password", ipv6=False, ping=True,
-                 transfer=False, end="client-term", hold=20, idle=0):
+                 transfer=False, end="client-term", hold=20, idle=0, routes=("10.78.0.0/24",), vnet=(),
+                 echo_check=""):
         self.run, self.index = run, index
         self.name = f"g{index}"
         self.tap = f"sit{TAG}n{index}"
@@ -258,10 +259,11 @@ class Guest:
         settings = {
             "ADDR": f"{self.ip}/24", "SERVER": f"10.80.{index}.1:{SERVER_PORT}", "USER": user,
             "PASSWORD": password, "CA": f"{run.certs}/ca.pem", "IPV6": "1" if ipv6 else "0",
-            "PING": HOST_ADDRESS if ping else "", "ROUTE": "10.78.0.0/24", "TRANSFER_HOST": HOST_ADDRESS,
+            "PING": HOST_ADDRESS if ping else "", "ROUTE": " ".join(routes), "TRANSFER_HOST": HOST_ADDRESS,
             "DOWN_PORT": str(DOWN_PORT), "UP_PORT": str(UP_PORT),
             "TRANSFER_BYTES": str(TRANSFER_BYTES if transfer else 0), "END": end, "HOLD": str(hold),
-            "RETRIES": "2", "UP_TIMEOUT": "25", "IDLE": str(idle),
+            "RETRIES": "2", "UP_TIMEOUT": "25", "IDLE": str(idle), "VNET": " ".join(vnet),
+            "ECHO_CHECK": echo_check,
         }
         with open(self.config, "w") as f:
             for key, value in settings.items():
@@ -342,6 +344,7 @@ class Run:
         self.daemon = None
         self.guests = []
         self.blob = None
+        self.vnet = None  # (topology file, state dir) while a case has a simulated VNet up
         self.next_index = 1
         self.failed = False
         self.figures = {}
@@ -369,9 +372,9 @@ class Run:
         sh(["ip", "-n", HOST_NS, "route", "add", "default", "via", "10.78.0.1"])
         sh(["ip", "netns", "exec", GW_NS, "sysctl", "-qw", "net.ipv4.ip_forward=1"])
 
-    def start_daemon(self, name, extra_toml=""):
+    def start_daemon(self, name, extra_toml="", **kwargs):
         self.stop_daemon()
-        self.daemon = Daemon(self, name, extra_toml)
+        self.daemon = Daemon(self, name, extra_toml, **kwargs)
         return self.daemon
 
     def stop_daemon(self):
@@ -391,6 +394,19 @@ class Run:
         guest.close()
         self.guests.remove(guest)
 
+    def sstpctl(self, *args, timeout=60):
+        return sh([os.path.join(self.bin_dir, "sstpctl"), *args], timeout=timeout)
+
+    def vnet_down(self):
+        """`sstpctl vnet down` for a VNet a case left up (its echo servers are not in `started`)."""
+        if self.vnet:
+            topology, state = self.vnet
+            self.vnet = None
+            try:
+                self.sstpctl("vnet", "down", topology, "--state-dir", state, timeout=30)
+            except Exception as error:  # noqa: BLE001 - best effort during cleanup
+                print(f"cleanup: vnet down failed: {error}", flush=True)
+
     def cleanup(self):
         for guest in list(self.guests):
             guest.close()
@@ -404,6 +420,7 @@ class Run:
                 process.wait(5)
             except subprocess.TimeoutExpired:
                 pass
+        self.vnet_down()
         for ns in (GW_NS, HOST_NS):
             sh(["ip", "netns", "del", ns], check=False)
         if self.failed or self.keep:
@@ -415,7 +432,7 @@ class Run:
 # ---------------------------------------------------------------------------------------------------------------
 # Checks shared by the cases
 
-def check_connected(run, guest, expected_hash, user="alice", ping=True):
+def check_connected(run, guest, expected_hash, user="alice", ping=True, dns_server=HOST_ADDRESS):
     """The guest's and sstpd's views of one successful connection. Returns (address, summary)."""
     up = guest.marker("up")
     expect(up is not None, f"{guest.name}: link did not come up ({connect_failure(guest)})")
@@ -423,7 +440,7 @@ def check_connected(run, guest, expected_hash, user="alice", ping=True):
     expect(address.startswith("10.77.0.") and address != GATEWAY_ADDRESS,
            f"{guest.name}: ppp0 address {address!r} is not from the pool {POOL}")
     dns = (guest.marker("dns") or {}).get("servers")
-    expect(dns == HOST_ADDRESS, f"{guest.name}: DNS from IPCP was {dns!r}, expected {HOST_ADDRESS}")
+    expect(dns == dns_server, f"{guest.name}: DNS from IPCP was {dns!r}, expected {dns_server}")
     if ping:
         result = guest.marker("ping") or {}
         expect(result.get("sent") == "3" and result.get("received") == "3",
@@ -438,7 +455,7 @@ def check_connected(run, guest, expected_hash, user="alice", ping=True):
     expect(summary.get("binding") == expected_hash,
            f"sstpd: crypto binding {'verified with ' + summary['binding'] if 'binding' in summary else 'NOT verified'}"
            f", expected {expected_hash}")
-    expect(HOST_ADDRESS in (summary.get("dns") or ""), f"sstpd: IPCP dns={summary.get('dns')!r}")
+    expect(dns_server in (summary.get("dns") or ""), f"sstpd: IPCP dns={summary.get('dns')!r}")
     return address, summary
 
 
@@ -691,6 +708,135 @@ def case_transfer(run):
         kill_group(server)
 
 
+# The simulated VNet of case 9 (docs/vnet.md): a hub with the GatewaySubnet and an app subnet, a spoke with a db
+# subnet, peered with gateway transit; the P2S pool is the suite's pool, the DNS server a VM of the hub.
+VNET_VMS = [("web1", "10.1.1.4", True), ("web2", "10.1.1.5", True), ("db1", "10.2.1.4", True),
+            ("db2", "10.2.1.5", False)]  # (name, address, serves UDP echo)
+VNET_ROUTES = ["10.1.0.0/16", "10.2.0.0/16"]
+VNET_DNS = "10.1.1.4"
+
+
+def vnet_topology():
+    vms = {"hub": [], "spoke": []}
+    for name, address, udp in VNET_VMS:
+        services = '["icmp", "tcp-echo", "udp-echo"]' if udp else '["icmp", "tcp-echo"]'
+        vms["hub" if address.startswith("10.1.") else "spoke"].append(
+            f'  [[vnet.vm]]\n  name = "{name}"\n  subnet = "{"app" if address.startswith("10.1.") else "db"}"\n'
+            f'  address = "{address}"\n  services = {services}\n')
+    return f"""[[vnet]]
+name = "hub"
+address_space = ["10.1.0.0/16"]
+  [[vnet.subnet]]
+  name = "GatewaySubnet"
+  prefix = "10.1.255.0/27"
+  [[vnet.subnet]]
+  name = "app"
+  prefix = "10.1.1.0/24"
+{"".join(vms["hub"])}
+[[vnet]]
+name = "spoke"
+address_space = ["10.2.0.0/16"]
+  [[vnet.subnet]]
+  name = "db"
+  prefix = "10.2.1.0/24"
+{"".join(vms["spoke"])}
+[[peering]]
+vnets = ["hub", "spoke"]
+allow_gateway_transit = true
+
+[gateway]
+vnet = "hub"
+namespace = "{GW_NS}"
+address = "10.1.255.4"
+
+[p2s]
+pool = "{POOL}"
+dns = ["{VNET_DNS}"]
+domain = "corp.example"
+"""
+
+
+def vnet_leftovers(state):
+    """What of the topology is still there: namespaces named after the gateway's, its links and routes in the
+    gateway namespace, the state directory, echo servers."""
+    left = [ns.split()[0] for ns in sh(["ip", "netns", "list"]).splitlines() if ns.startswith(f"{GW_NS}-")]
+    left += [f"link {l.split(':')[1].strip()}" for l in sh(["ip", "-n", GW_NS, "-o", "link", "show"]).splitlines()
+             if l.split(":")[1].strip().startswith("vn-")]
+    left += [f"route {r}" for r in sh(["ip", "-n", GW_NS, "route", "show"]).splitlines()
+             if r.startswith(("10.1.", "10.2."))]
+    if os.path.exists(os.path.join(state, GW_NS)):
+        left.append(f"state {os.path.join(state, GW_NS)}")
+    left += [f"echo server {pid}" for pid in echo_servers(state)]
+    return left
+
+
+def echo_servers(state):
+    """Process ids of the echo servers `vnet up` started (their --ready-file lies in the state directory)."""
+    return subprocess.run(["pgrep", "-f", f"echo-server --ready-file {state}/"], capture_output=True,
+                          text=True).stdout.split()
+
+
+def case_vnet_reachability(run):
+    """9. sstpc reaches every VM of a simulated VNet (issue 4): `sstpctl vnet up` in the suite's gateway namespace,
+    sstpd with `[vnet] topology`, ping + TCP echo + UDP echo from the guest, then `vnet down` leaves nothing."""
+    t0 = time.monotonic()
+    topology = os.path.join(run.work, "vnet.toml")
+    state = os.path.join(run.work, "vnet-state")
+    with open(topology, "w") as f:
+        f.write(vnet_topology())
+    check = run.sstpctl("vnet", "check", topology, timeout=20)
+    routes = next((l.split(":", 1)[1].strip().split(", ") for l in check.splitlines()
+                   if l.startswith("routes for clients:")), None)
+    expect(routes == VNET_ROUTES, f"sstpctl vnet check: routes for clients {routes}, expected {VNET_ROUTES}")
+    # The guest mounts tmpfs over /tmp and /run: it sees the work directory (/var/tmp), not every build directory.
+    echo_check = os.path.join(run.work, "sstpctl")
+    shutil.copy2(os.path.join(run.bin_dir, "sstpctl"), echo_check)
+    run.vnet = (topology, state)
+    try:
+        run.sstpctl("vnet", "up", topology, "--state-dir", state, timeout=40)
+        built = time.monotonic() - t0
+        servers = echo_servers(state)
+        expect(len(servers) == len(VNET_VMS), f"vnet up: {len(servers)} echo servers running, not {len(VNET_VMS)}")
+        # pool/dns come from the topology: no [pool] dns here, so the topology's DNS server is what IPCP hands out.
+        daemon = run.start_daemon("sstpd-vnet", f'[vnet]\ntopology = "{topology}"\n', dns=())
+        guest = run_guest(run, ping=False, routes=routes, vnet=[a for _, a, _ in VNET_VMS], echo_check=echo_check,
+                          timeout=45)
+        address, _ = check_connected(run, guest, "SHA-256", ping=False, dns_server=VNET_DNS)
+        failed_routes = [m.get("route") for m in guest.markers() if m["event"] == "route-failed"]
+        expect(not failed_routes, f"guest: ip route add failed for {failed_routes}")
+        results = {m.get("target"): m for m in guest.markers() if m["event"] == "vnet"}
+        problems = []
+        for name, vm, udp in VNET_VMS:
+            r = results.get(vm)
+            if r is None:
+                problems.append(f"{name} {vm}: not checked")
+                continue
+            if r.get("received") != r.get("sent") or r.get("sent") in (None, "?", "0"):
+                problems.append(f"{name} {vm}: ping {r.get('received', 0)}/{r.get('sent', '?')}")
+            if r.get("tcp") != "ok":
+                problems.append(f"{name} {vm}: TCP echo {r.get('tcp')}")
+            if r.get("udp") != ("ok" if udp else "no-echo"):
+                problems.append(f"{name} {vm}: UDP echo {r.get('udp')}, expected {'ok' if udp else 'no-echo'}")
+        expect(not problems, "through the tunnel: " + "; ".join(problems))
+        wait_closed(run, guest)
+        summary = [session_summary(s) for s in daemon.sessions_from(guest.ip).values() if s]
+        noisy = [p for s in summary for p in s["problems"]]
+        expect(not noisy, f"sstpd logged problems: {noisy}")
+        run.stop_daemon()
+    finally:
+        run.vnet_down()
+    left = vnet_leftovers(state)
+    expect(not left, f"after vnet down: {left}")
+    expect(GW_NS in sh(["ip", "netns", "list"]), "vnet down deleted the suite's gateway namespace")
+    took = time.monotonic() - t0
+    expect(took < 60, f"the case took {took:.1f} s (bound: 60 s)")
+    udp = sum(1 for _, _, u in VNET_VMS if u)
+    return (f"vnet up {built:.1f} s; sstpc got {address} and DNS {VNET_DNS} from the topology; routes "
+            f"{' '.join(routes)} added via ppp0 by hand (pppd sends no DHCPINFORM); {len(VNET_VMS)}/{len(VNET_VMS)} VMs "
+            f"answer ping and TCP echo, {udp}/{udp} UDP echo (db2, no udp-echo, silent); vnet down left nothing, "
+            f"gateway namespace kept")
+
+
 CASES = [
     ("1-mschapv2-sha256", case_mschapv2_sha256),
     ("2-sha1-binding", case_sha1_only),
@@ -702,6 +848,7 @@ CASES = [
     ("6-ten-then-three-guests", case_many_guests),
     ("7-transfer-20MiB", case_transfer),
     ("8-sstp-hello", case_sstp_hello),
+    ("9-vnet-reachability", case_vnet_reachability),
 ]
 
 
