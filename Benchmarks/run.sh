@@ -10,6 +10,7 @@
 #      IP forwarding -> namespace host, iperf3 TCP upload and download, with the CPU time of sstpd and sstp-dial
 #      over each run (from /proc/<pid>/stat and /proc/<pid>/task/*/stat), and ping RTT through the tunnel;
 #   3. the C reference data path (sstppipe.c from the performance study) in the same run, for a ratio.
+# The shared throughput cap with two sessions is measured by Benchmarks/cap.sh (its section is carried over).
 # --profile adds one extra (uncounted) iperf3 run per direction with `perf record` on sstpd and sstp-dial, and
 # lists where their CPU time goes (self time by library and symbol).
 #
@@ -658,8 +659,13 @@ thread and its % of one core, sstp-dial busiest thread and %, iperf3 client/serv
 $(cat "$WORK/runs.txt")
 \`\`\`
 EOF
-    # Figures measured elsewhere (the interop suite) live in a file of their own and are carried into every run.
+    # Figures measured elsewhere (the interop suite; Benchmarks/cap.sh) live in files of their own and are carried
+    # into every run.
     printf '\n'
     cat "$ROOT/Benchmarks/functional-figures.md"
+    if [[ -s $ROOT/Benchmarks/cap-figures.md ]]; then
+        printf '\n'
+        cat "$ROOT/Benchmarks/cap-figures.md"
+    fi
 } >"$OUT"
 log "wrote $OUT"

@@ -80,7 +80,8 @@ public enum Daemon {
                     "sstpd ready",
                     metadata: [
                         "listen": "\(address)", "tun": "\(device.tun.name)", "pool": "\(network)",
-                        "gateway": "\(gateway)",
+                        "gateway": "\(gateway)", "max-sessions": "\(configuration.effectiveMaxSessions)",
+                        "aggregate-cap-mbps": "\(configuration.effectiveAggregateBitsPerSecond.map { "\($0 / 1_000_000)" } ?? "none")",
                     ])
             } catch {
                 failure.value = error

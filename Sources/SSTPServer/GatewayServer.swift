@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import TLSEngine
 import SSTPNIO
+import Synchronization
 
 /// The SSTP gateway: an HTTPS listener whose connections each run one SSTP session (MS-SSTP server role) with PPP
 /// inside, plus the shared state (pool, users, sessions) and the router between sessions and the packet device.
@@ -77,7 +78,17 @@ public final class GatewayServer: Sendable {
             try? await listener.close()
         }
         let count = state.disconnectAll()
-        logger.notice("shutting down", metadata: ["sessions": "\(count)"])
+        logger.notice(
+            "shutting down",
+            metadata: [
+                "sessions": "\(count)",
+                "framing-errors": "\(counters.framingErrors.load(ordering: .relaxed))",
+                "auth-failures": "\(counters.authenticationFailures.load(ordering: .relaxed))",
+                "spoofed-dropped": "\(counters.spoofedDropped.load(ordering: .relaxed))",
+                "session-limit-refusals": "\(counters.sessionLimitRefusals.load(ordering: .relaxed))",
+                "cap-dropped-up": "\(limiter?.droppedUplink.load(ordering: .relaxed) ?? 0)",
+                "cap-dropped-down": "\(limiter?.droppedDownlink.load(ordering: .relaxed) ?? 0)",
+            ])
         if !(await state.waitUntilNoSessions(timeout: .seconds(gracePeriod))) {
             logger.warning("sessions still open after the grace period", metadata: ["sessions": "\(state.sessions().count)"])
         }

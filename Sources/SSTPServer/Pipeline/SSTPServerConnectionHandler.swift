@@ -531,6 +531,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 "packets-in": "\(counters.packetsIn.load(ordering: .relaxed))",
                 "packets-out": "\(counters.packetsOut.load(ordering: .relaxed))",
                 "spoofed-dropped": "\(counters.spoofedDropped.load(ordering: .relaxed))",
+                "other-dropped": "\(counters.otherDropped.load(ordering: .relaxed))",
             ])
         sessionID = 0
         context = nil
