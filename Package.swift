@@ -46,13 +46,16 @@ let package = Package(
         .target(name: "VirtualNetwork", dependencies: ["TOML", "AddressPool"], swiftSettings: swiftSettings),
         .target(name: "DHCPProtocol", dependencies: [nioCore, "IPPackets"], swiftSettings: swiftSettings),
         .target(name: "GatewayPolicy", swiftSettings: swiftSettings),
+        .target(name: "EAP", dependencies: [nioCore], swiftSettings: swiftSettings),
 
         // MARK: Adapters
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
         .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore], swiftSettings: swiftSettings),
         .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore], swiftSettings: swiftSettings),
         .target(name: "SSTPNIO", dependencies: ["TLSEngine", "SSTPProtocol", nioCore, logging], swiftSettings: swiftSettings),
+        .target(name: "EAPTLS", dependencies: ["EAP", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),
+        .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims", "CryptoPrimitives"], swiftSettings: swiftSettings),
 
         // MARK: Composition
         .target(
@@ -74,7 +77,9 @@ let package = Package(
         .executableTarget(name: "sstpd", dependencies: ["SSTPServer", argumentParser, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "sstpctl",
-            dependencies: ["SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", argumentParser],
+            dependencies: [
+                "SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", "PKI", argumentParser,
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -98,8 +103,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "IPPackets", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "EAPTests", dependencies: ["EAP", nioCore], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EAPTLSTests", dependencies: ["EAPTLS", "EAP", "TLSEngine", "SSTPProtocol", nioCore],
+            swiftSettings: swiftSettings),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy"], swiftSettings: swiftSettings),
         .testTarget(name: "TLSEngineTests", dependencies: ["TLSEngine", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "PKITests", dependencies: ["PKI", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TUNDeviceTests", dependencies: ["TUNDevice", "IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),
         .testTarget(

@@ -39,3 +39,7 @@ size_t cshim_err_string(char *buf, size_t cap) {
     }
     return used;
 }
+
+STACK_OF(X509) *cshim_sk_X509_new_null(void) { return sk_X509_new_null(); }
+int cshim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
+void cshim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }

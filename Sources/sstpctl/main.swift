@@ -5,7 +5,7 @@ struct SSTPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sstpctl",
         abstract: "Administer the sstpd SSTP VPN gateway.",
-        subcommands: [UserCommand.self, VNetCommand.self]
+        subcommands: [UserCommand.self, VNetCommand.self, CACommand.self, CertCommand.self, CRLCommand.self]
     )
 }
 

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <openssl/ssl.h>
 #include <openssl/bio.h>
+#include <openssl/x509.h>
 
 int cshim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
 int cshim_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
@@ -27,5 +28,11 @@ extern const long cshim_SSL_MODE_ENABLE_PARTIAL_WRITE;
 
 /// Drains the OpenSSL error queue of this thread into `buf` as one line; returns the length written.
 size_t cshim_err_string(char *buf, size_t cap);
+
+// STACK_OF(X509) helpers (the sk_X509_* functions are macros). Used by the PKI module for PKCS#12 export.
+STACK_OF(X509) *cshim_sk_X509_new_null(void);
+/// Pushes `cert` without taking a reference; the stack must be freed with `cshim_sk_X509_free` (not pop_free).
+int cshim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert);
+void cshim_sk_X509_free(STACK_OF(X509) *stack);
 
 #endif
