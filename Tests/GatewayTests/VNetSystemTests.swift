@@ -6,50 +6,20 @@ import Testing
 /// namespace, learns its routes by DHCPINFORM and reaches every VM by ICMP, TCP echo and UDP echo.
 @Suite("System: a client in a simulated VNet", .serialized)
 struct VNetSystemTests {
-    static func topology(gateway: String, peered: Bool) -> String {
-        """
-        [[vnet]]
-        name = "hub"
-        address_space = ["10.1.0.0/16"]
-          [[vnet.subnet]]
-          name = "GatewaySubnet"
-          prefix = "10.1.255.0/27"
-          [[vnet.subnet]]
-          name = "app"
-          prefix = "10.1.1.0/24"
-          [[vnet.vm]]
-          name = "web1"
-          subnet = "app"
-          address = "10.1.1.4"
-          [[vnet.vm]]
-          name = "web2"
-          subnet = "app"
-          address = "10.1.1.5"
-        [[vnet]]
-        name = "spoke"
-        address_space = ["10.2.0.0/16"]
-          [[vnet.subnet]]
-          name = "db"
-          prefix = "10.2.1.0/24"
-          [[vnet.vm]]
-          name = "db1"
-          subnet = "db"
-          address = "10.2.1.4"
-          [[vnet.vm]]
-          name = "db2"
-          subnet = "db"
-          address = "10.2.1.5"
-        \(peered ? "[[peering]]\nvnets = [\"hub\", \"spoke\"]\nallow_gateway_transit = true\n" : "")
-        [gateway]
-        vnet = "hub"
-        namespace = "\(gateway)"
-        address = "10.1.255.4"
-        [p2s]
-        pool = "172.16.0.0/24"
-        dns = ["10.1.1.4"]
-        domain = "corp.example"
-        custom_routes = ["192.168.50.0/24"]
-        """
+    /// The documented example topology (docs/vnet.example.toml) with our gateway namespace, with or without its
+    /// peering: the test exercises exactly what the docs and the demo use.
+    static func topology(gateway: String, peered: Bool) throws -> String {
+        var text = try String(
+            contentsOf: Command.packageRoot.appendingPathComponent("docs/vnet.example.toml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "namespace = \"sstp-vnet-gw\"", with: "namespace = \"\(gateway)\"")
+        if !peered {
+            // Drop the [[peering]] table (up to the next table header).
+            guard let start = text.range(of: "[[peering]]"), let end = text.range(of: "[gateway]") else {
+                throw Command.Failure(description: "docs/vnet.example.toml changed shape: no [[peering]] before [gateway]")
+            }
+            text.removeSubrange(start.lowerBound..<end.lowerBound)
+        }
+        return text
     }
 
     static let vms = ["10.1.1.4", "10.1.1.5", "10.2.1.4", "10.2.1.5"]
