@@ -62,14 +62,15 @@ let package = Package(
             name: "SSTPServer",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
-                "DHCPProtocol", "VirtualNetwork", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SSTPClient",
             dependencies: [
-                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "DHCPProtocol", "TUNDevice", "TLSEngine",
+                "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "DHCPProtocol", "EAP", "EAPTLS",
+                "TUNDevice", "TLSEngine",
                 "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
@@ -114,7 +115,7 @@ let package = Package(
         .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", nioCore, nioPosix, logging],
+            dependencies: ["SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", nioCore, nioPosix, logging],
             swiftSettings: swiftSettings
         ),
     ]

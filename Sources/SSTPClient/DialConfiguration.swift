@@ -14,6 +14,10 @@ public struct DialConfiguration: Sendable {
     public var timeoutSeconds: Int
     /// Also negotiate IPV6CP (link-local interface identifiers) and wait for it.
     public var ipv6: Bool = false
+    /// EAP-TLS: the client certificate chain and its key (PEM). With these the client offers EAP (and MS-CHAPv2
+    /// only if a password is given too).
+    public var certificateFile: String?
+    public var keyFile: String?
 
     public init(
         host: String, port: Int, serverName: String, caFile: String?, username: String, password: String,

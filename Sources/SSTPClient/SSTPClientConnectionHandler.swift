@@ -1,6 +1,9 @@
 import AddressPool
 import CryptoPrimitives
 import DHCPProtocol
+import EAP
+import EAPTLS
+import TLSEngine
 import Logging
 import NIOCore
 import PPPAuth
@@ -36,6 +39,9 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     private var parser = SSTPPacketParser()
     private var ppp: PPPSession
     private var peer: MSCHAPv2Peer?
+    private var eapPeer: EAPPeer?
+    private var eapTLSPeer: EAPTLSPeer?
+    private var eapHLAK: [UInt8]?
     private var tls: TLSHandshakeCompleted?
     private var ipcp: IPCPResult?
     private var ipv6cp: IPV6CPResult?
@@ -56,7 +62,12 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
         self.logger = logger
         self.startedAt = .now()
         let magic = SecureRandom.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        self.ppp = PPPSession(configuration: PPPSessionConfiguration(lcp: .peer(magicNumber: magic == 0 ? 1 : magic)))
+        var lcp = LCPConfiguration.peer(magicNumber: magic == 0 ? 1 : magic)
+        if configuration.certificateFile != nil {
+            lcp.authenticationProtocol = .eap
+            if !configuration.password.isEmpty { lcp.alternativeAuthenticationProtocols = [.msCHAPv2] }
+        }
+        self.ppp = PPPSession(configuration: PPPSessionConfiguration(lcp: lcp))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -266,12 +277,14 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
                     execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: ipv6Parameters()))
                     execute(sstp!.innerAuthenticationCompleted(hlak: [UInt8](repeating: 0, count: 32)))
                 case .eap:
-                    fail(DialError(.authenticationFailed, "the server asked for EAP, which this client does not offer"))
-                    execute(ppp.authenticationFailed())
+                    startEAP()
                 }
             case .authenticationPacket(let packet):
-                guard peer != nil else { continue }
-                execute(peer!.receive(packet))
+                if eapPeer != nil {
+                    execute(eapPeer!.receive(Array(packet.readableBytesView)))
+                } else if peer != nil {
+                    execute(peer!.receive(packet))
+                }
             case .networkLayerUp(let result):
                 ipcp = result
                 settleIfReady()
@@ -304,6 +317,60 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
             case .failed(let reason):
                 closeReason = "authentication failed: \(reason)"
                 fail(DialError(.authenticationFailed, "\(reason)"))
+                execute(ppp.authenticationFailed())
+            }
+        }
+    }
+
+    // MARK: EAP-TLS (RFC 5216 / RFC 9190), the peer side
+
+    private func startEAP() {
+        guard let certificateFile = configuration.certificateFile, let keyFile = configuration.keyFile else {
+            fail(DialError(.authenticationFailed, "the server asked for EAP-TLS; give --cert and --key"))
+            execute(ppp.authenticationFailed())
+            return
+        }
+        do {
+            let context = try TLSContext.client(
+                trustRootsFile: configuration.caFile, verifyPeer: configuration.caFile != nil,
+                certificateChainFile: certificateFile, privateKeyFile: keyFile)
+            eapTLSPeer = try EAPTLSPeer(context: context, serverName: configuration.serverName)
+        } catch {
+            fail(DialError(.authenticationFailed, "client certificate: \(error)"))
+            execute(ppp.authenticationFailed())
+            return
+        }
+        eapPeer = EAPPeer(identity: configuration.username, supportedMethods: [.tls])
+    }
+
+    private func execute(_ actions: [EAPPeer.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let packet):
+                if let frame = ppp.authenticationFrame(ByteBuffer(bytes: packet.bytes)) { sendPPPFrame(frame) }
+            case .methodRequest(_, let typeData):
+                guard let tls = eapTLSPeer else { continue }
+                switch tls.receive(typeData) {
+                case .send(let data):
+                    execute(eapPeer!.sendMethodResponse(type: .tls, typeData: data))
+                case .sendAndComplete(let data, let result):
+                    eapHLAK = result.keys.hlak
+                    eapPeer!.methodCompleted()
+                    execute(eapPeer!.sendMethodResponse(type: .tls, typeData: data))
+                case .sendAndFail(let data, let failure):
+                    execute(eapPeer!.sendMethodResponse(type: .tls, typeData: data))
+                    fail(DialError(.authenticationFailed, "EAP-TLS: \(failure)"))
+                case .failed(let failure):
+                    fail(DialError(.authenticationFailed, "EAP-TLS: \(failure)"))
+                    execute(ppp.authenticationFailed())
+                }
+            case .succeeded:
+                guard let hlak = eapHLAK else { continue }
+                execute(ppp.authenticationSucceeded(ipcp: .peer(), ipv6cp: ipv6Parameters()))
+                execute(sstp!.innerAuthenticationCompleted(hlak: hlak))
+            case .failed:
+                closeReason = "authentication failed: EAP Failure"
+                fail(DialError(.authenticationFailed, "EAP Failure from the server"))
                 execute(ppp.authenticationFailed())
             }
         }

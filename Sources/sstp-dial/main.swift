@@ -21,7 +21,9 @@ struct SSTPDial: AsyncParsableCommand {
     var serverName: String?
     @Option(name: .long, help: "CA certificate (PEM) that must have issued the server certificate.") var ca: String?
     @Flag(name: .long, help: "Do not verify the server certificate (testing only).") var insecure = false
-    @Option(name: .long) var user: String
+    @Option(name: .long, help: "User name (with --cert: the EAP identity).") var user: String
+    @Option(name: .long, help: "EAP-TLS: client certificate chain (PEM).") var cert: String?
+    @Option(name: .long, help: "EAP-TLS: the certificate's private key (PEM).") var key: String?
     @Option(name: .long, help: "Password (visible in the process list; prefer --password-stdin).") var password: String?
     @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Flag(name: .long, help: "Connect, ping through the tunnel without a TUN device, report and exit.") var check = false
@@ -42,9 +44,12 @@ struct SSTPDial: AsyncParsableCommand {
             secret = line
         } else if let password {
             secret = password
+        } else if cert != nil {
+            secret = ""
         } else {
-            throw ValidationError("give --password or --password-stdin")
+            throw ValidationError("give --password or --password-stdin (or --cert and --key for EAP-TLS)")
         }
+        guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
         let (host, port) = try Self.splitHostPort(server)
         var logger = Logger(label: "sstp-dial")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -53,6 +58,8 @@ struct SSTPDial: AsyncParsableCommand {
             host: host, port: port, serverName: serverName ?? host, caFile: insecure ? nil : ca,
             username: user, password: secret, timeoutSeconds: timeout)
         configuration.ipv6 = ipv6
+        configuration.certificateFile = cert
+        configuration.keyFile = key
         if check {
             let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
             if !ok { throw ExitCode.failure }

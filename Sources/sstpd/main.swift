@@ -37,6 +37,10 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
     @Option(name: .customLong("users-file")) var usersFile: String?
+    @Option(name: .customLong("auth-methods"), help: "Comma-separated, preferred first: mschapv2, eap-tls.")
+    var authMethods: String?
+    @Option(name: .customLong("auth-client-ca"), help: "Roots for client certificates (EAP-TLS).") var clientCAFile: String?
+    @Option(name: .customLong("auth-pki-dir"), help: "sstpctl PKI directory (revocations).") var pkiDirectory: String?
     @Option(name: .customLong("limits-max-sessions")) var maxSessions: Int?
     @Option(name: .customLong("limits-sku"), help: "Basic, VpnGw1, VpnGw2 or VpnGw3.") var sku: String?
     @Option(name: .customLong("limits-aggregate-mbps"), help: "Shared throughput cap; 0 = none.") var aggregateMbps: Int?
@@ -88,6 +92,9 @@ struct SSTPD: ParsableCommand {
         set(tunName, \.tunName)
         set(tunMTU, \.tunMTU)
         set(usersFile, \.usersFile)
+        set(list(authMethods), \.authMethods)
+        if let clientCAFile { c.clientCAFile = clientCAFile }
+        if let pkiDirectory { c.pkiDirectory = pkiDirectory }
         if let maxSessions { c.maxSessions = maxSessions }
         if let sku { c.sku = sku }
         if let aggregateMbps { c.aggregateMbps = aggregateMbps }

@@ -20,8 +20,11 @@ public struct LCPConfiguration: Hashable, Sendable {
     public var magicNumber: UInt32
     /// The MRU we request, or `nil` to leave the option out (the peer then assumes 1500).
     public var maximumReceiveUnit: UInt16?
-    /// Authenticator: the protocol we require. Peer: the only protocol we accept (others are Nak'd with it).
+    /// Authenticator: the protocol we request first. Peer: the protocol we prefer (others are Nak'd with it).
     public var authenticationProtocol: PPPAuthenticationProtocol
+    /// Further protocols that are acceptable. Authenticator: when the peer Naks our request with one of these, we
+    /// switch to it (RFC 1661 §6.2: a Nak may suggest another Authentication-Protocol). Peer: also Acked when asked.
+    public var alternativeAuthenticationProtocols: [PPPAuthenticationProtocol] = []
     /// Whether to Ack the peer's Protocol-Field-Compression (we always send the full form regardless).
     public var acceptsProtocolFieldCompression: Bool
     /// Whether to Ack the peer's Address-and-Control-Field-Compression.
@@ -100,10 +103,15 @@ public struct LCPPolicy: OptionNegotiationPolicy {
         if configuration.role == .authenticator { self.authentication = configuration.authenticationProtocol }
     }
 
+    /// The configured protocol first, then the alternatives.
+    var acceptedAuthenticationProtocols: [PPPAuthenticationProtocol] {
+        [self.configuration.authenticationProtocol] + self.configuration.alternativeAuthenticationProtocols
+    }
+
     public func configureRequestOptions() -> [ConfigurationOption] {
         var options: [ConfigurationOption] = []
         if let mru = self.maximumReceiveUnit { options.append(.maximumReceiveUnit(mru)) }
-        if self.requestsAuthentication, let auth = ConfigurationOption.authenticationProtocol(self.configuration.authenticationProtocol) {
+        if self.requestsAuthentication, let auth = ConfigurationOption.authenticationProtocol(self.authentication) {
             options.append(auth)
         }
         if let magic = self.magicNumber { options.append(.magicNumber(magic)) }
@@ -140,8 +148,10 @@ public struct LCPPolicy: OptionNegotiationPolicy {
                 case .authenticator:
                     rejects.append(option)
                 case .peer:
-                    if let wanted = self.configuration.authenticationProtocol.optionData, option.data == wanted {
-                        authentication = self.configuration.authenticationProtocol
+                    if let accepted = self.acceptedAuthenticationProtocols.first(where: { $0.optionData == option.data }),
+                        accepted != .none
+                    {
+                        authentication = accepted
                     } else if let wanted = ConfigurationOption.authenticationProtocol(self.configuration.authenticationProtocol) {
                         naks.append(wanted)
                     } else {
@@ -204,8 +214,15 @@ public struct LCPPolicy: OptionNegotiationPolicy {
                 // RFC 1661 §6.4: on a Nak "a different Magic-Number MUST be chosen".
                 self.magicNumber = Self.alternative(to: self.magicNumber!)
             case .authenticationProtocol where self.requestsAuthentication:
-                // MS-CHAPv2 is the only method we offer: keep insisting, up to Max-Failure.
-                if consecutiveNaks >= self.configuration.maxAuthenticationNaks { return .giveUp }
+                // The peer suggests another method: take it if we allow it; otherwise keep insisting, up to
+                // Max-Failure.
+                if let suggested = self.acceptedAuthenticationProtocols.first(where: { $0.optionData == option.data }),
+                    suggested != self.authentication, suggested != .none
+                {
+                    self.authentication = suggested
+                } else if consecutiveNaks >= self.configuration.maxAuthenticationNaks {
+                    return .giveUp
+                }
             default:
                 break  // hints for options we did not request are ignored
             }

@@ -59,6 +59,10 @@ public enum ConfigurationFile {
                 try reader.int(table, "mtu", into: &c.tunMTU)
             case "users":
                 try reader.string(table, "file", into: &c.usersFile)
+            case "auth":
+                try reader.strings(table, "methods", into: &c.authMethods)
+                try reader.optionalString(table, "client_ca", into: &c.clientCAFile)
+                try reader.optionalString(table, "pki_dir", into: &c.pkiDirectory)
             case "limits":
                 try reader.optionalInt(table, "max_sessions", into: &c.maxSessions)
                 try reader.optionalString(table, "sku", into: &c.sku)
@@ -82,6 +86,7 @@ public enum ConfigurationFile {
         "pool": ["network", "gateway", "dns", "routes", "domain"],
         "tun": ["name", "mtu"],
         "users": ["file"],
+        "auth": ["methods", "client_ca", "pki_dir"],
         "limits": ["max_sessions", "sku", "aggregate_mbps"],
         "vnet": ["topology"],
         "log": ["level"],

@@ -50,6 +50,15 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `[users]`
     public var usersFile: String = "/var/lib/sstpd/users"
 
+    /// `[auth]`
+    /// Authentication methods in order of preference: "mschapv2", "eap-tls". The first is requested in LCP; the
+    /// others are accepted when the client Naks with them.
+    public var authMethods: [String] = ["mschapv2"]
+    /// Trusted roots for client certificates (EAP-TLS), PEM; several roots may be concatenated.
+    public var clientCAFile: String?
+    /// sstpctl's PKI directory: certificates revoked there (by thumbprint) are refused; re-read per connection.
+    public var pkiDirectory: String?
+
     /// `[limits]`
     /// Maximum concurrent SSTP sessions; unset: the SKU's limit, or 1024 without a SKU.
     public var maxSessions: Int?
@@ -103,6 +112,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         if let domain, domain.isEmpty || domain.utf8.count > 253 || domain.contains(" ") {
             throw Error("pool.domain: not a DNS domain name")
+        }
+        guard !authMethods.isEmpty, authMethods.allSatisfy({ $0 == "mschapv2" || $0 == "eap-tls" }),
+            Set(authMethods).count == authMethods.count
+        else {
+            throw Error("auth.methods: a list of \"mschapv2\" and \"eap-tls\", each at most once")
+        }
+        if authMethods.contains("eap-tls") && clientCAFile == nil {
+            throw Error("auth.client_ca: EAP-TLS needs the roots that issue client certificates")
         }
         guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
         guard !tunName.isEmpty, tunName.utf8.count < 16 else { throw Error("tun.name: 1–15 characters") }

@@ -1,6 +1,8 @@
 import AddressPool
 import CryptoPrimitives
 import DHCPProtocol
+import EAP
+import EAPTLS
 import IPPackets
 import Foundation
 import Logging
@@ -27,25 +29,32 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     }
 
     /// Every timer this connection runs, by owner.
-    private enum TimerKey: Hashable {
+    enum TimerKey: Hashable {
         case handshake
         case sstp(SSTPTimer)
         case ppp(PPPTimer)
         case auth(MSCHAPv2Authenticator.TimerID)
+        case eap(EAPAuthenticator.TimerID)
     }
 
-    private let gateway: GatewayServer
-    private let settings: SessionSettings
-    private var logger: Logger
+    /// EAP (RFC 3748) with EAP-TLS as its method, when LCP negotiated EAP.
+    var eap: EAPAuthenticator?
+    var eapTLS: EAPTLSServer?
+    /// The authorized user and HLAK between the method's success and EAP-Success.
+    var eapResult: (user: String, hlak: [UInt8])?
+
+    let gateway: GatewayServer
+    let settings: SessionSettings
+    var logger: Logger
     private let peer: String
-    private var context: ChannelHandlerContext?
-    private var sessionID: UInt64 = 0
+    var context: ChannelHandlerContext?
+    var sessionID: UInt64 = 0
     private var phase: Phase = .http(SSTPHTTPRequestParser())
     private var sstp: SSTPServerStateMachine
     private var parser = SSTPPacketParser()
-    private var ppp: PPPSession
+    var ppp: PPPSession
     private var authenticator: MSCHAPv2Authenticator?
-    private var user: String?
+    var user: String?
     private var address: IPv4Address?
     private var routed = false
     private var callConnected = false
@@ -66,9 +75,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         // Randomness is an input of the pure machines: the Call Connect Ack nonce and our LCP magic number.
         self.sstp = SSTPServerStateMachine(configuration: gateway.settings.sstp, nonce: SecureRandom.bytes(32))
         let magic = SecureRandom.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        self.ppp = PPPSession(
-            configuration: PPPSessionConfiguration(
-                lcp: .authenticator(magicNumber: magic == 0 ? 1 : magic, maximumReceiveUnit: gateway.settings.mru)))
+        var lcp = LCPConfiguration(
+            role: .authenticator, magicNumber: magic == 0 ? 1 : magic, maximumReceiveUnit: gateway.settings.mru,
+            authenticationProtocol: gateway.settings.authenticationProtocol)
+        lcp.alternativeAuthenticationProtocols = gateway.settings.alternativeAuthenticationProtocols
+        self.ppp = PPPSession(configuration: PPPSessionConfiguration(lcp: lcp))
     }
 
     // MARK: Channel events
@@ -308,7 +319,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
-    private func execute(_ actions: [SSTPAction]) {
+    func execute(_ actions: [SSTPAction]) {
         for action in actions {
             switch action {
             case .send(let message):
@@ -340,7 +351,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: PPP
 
-    private func execute(_ actions: [PPPAction]) {
+    func execute(_ actions: [PPPAction]) {
         for action in actions {
             switch action {
             case .sendFrame(let frame):
@@ -352,8 +363,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             case .authenticationStarting(let method):
                 startAuthentication(method)
             case .authenticationPacket(let packet):
-                guard authenticator != nil else { continue }
-                execute(authenticator!.receive(packet))
+                if eap != nil {
+                    execute(eap!.receive(Array(packet.readableBytesView)))
+                } else if authenticator != nil {
+                    execute(authenticator!.receive(packet))
+                }
             case .networkLayerUp(let result):
                 networkLayerUp(result)
             case .networkLayerDown:
@@ -380,7 +394,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func sendPPPFrame(_ frame: ByteBuffer) {
+    func sendPPPFrame(_ frame: ByteBuffer) {
         guard let context, sstp.mayRelay(pppFrame: frame) else { return }
         var out = context.channel.allocator.buffer(capacity: frame.readableBytes + 4)
         out.writeSSTPDataPacket(frame)
@@ -414,6 +428,10 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     // MARK: Authentication
 
     private func startAuthentication(_ method: PPPAuthenticationProtocol) {
+        if method == .eap, settings.eapTLSContext != nil {
+            startEAP()
+            return
+        }
         guard method == .msCHAPv2 else {
             logger.warning("peer did not agree to MS-CHAPv2; closing", metadata: ["method": "\(method)"])
             execute(ppp.authenticationFailed())
@@ -460,7 +478,15 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func authenticationSucceeded(_ result: AuthenticationResult) {
-        let leaseKey = UserDatabase.canonical(result.username)
+        authenticated(user: result.username, method: "MS-CHAPv2", hlak: result.hlak)
+    }
+
+    /// Authentication finished with `method`: lease an address, start the NCPs, and give SSTP the HLAK so the crypto
+    /// binding can be verified.
+    func authenticated(user username: String, method: String, hlak: [UInt8]) {
+        user = username
+        logger[metadataKey: "user"] = "\(username)"
+        let leaseKey = UserDatabase.canonical(username)
         let leased: IPv4Address
         do {
             leased = try gateway.state.lease(sessionID: sessionID, user: leaseKey)
@@ -471,9 +497,9 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             return
         }
         address = leased
-        logger.notice("authenticated", metadata: ["method": "MS-CHAPv2", "address": "\(leased)"])
+        logger.notice("authenticated", metadata: ["method": "\(method)", "address": "\(leased)"])
         gateway.state.update(sessionID) {
-            $0.user = result.username
+            $0.user = username
             $0.address = leased
         }
         let dns = settings.dnsServers.map { IPCPAddress($0.value) }
@@ -487,7 +513,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 suggestedPeerInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))))
         }
         execute(ppp.authenticationSucceeded(ipcp: ipcp, ipv6cp: ipv6cp))
-        execute(sstp.innerAuthenticationCompleted(hlak: result.hlak))
+        execute(sstp.innerAuthenticationCompleted(hlak: hlak))
     }
 
     /// A non-zero 64-bit interface identifier from random bytes.
@@ -539,7 +565,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: Timers
 
-    private func startTimer(_ key: TimerKey, after delay: TimeAmount) {
+    func startTimer(_ key: TimerKey, after delay: TimeAmount) {
         timers[key]?.cancel()
         guard let context else { return }
         timers[key] = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
@@ -549,7 +575,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func cancelTimer(_ key: TimerKey) {
+    func cancelTimer(_ key: TimerKey) {
         timers.removeValue(forKey: key)?.cancel()
     }
 
@@ -566,6 +592,9 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         case .auth(let timer):
             guard authenticator != nil else { return }
             execute(authenticator!.timerFired(timer))
+        case .eap(let timer):
+            guard eap != nil else { return }
+            execute(eap!.timerFired(timer))
         }
     }
 }

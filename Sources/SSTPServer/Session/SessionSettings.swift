@@ -16,6 +16,12 @@ struct SessionSettings: Sendable {
     var maxSessions: Int
     /// Answers clients' DHCPINFORM (routes, DNS, domain).
     var dhcp: DHCPInformResponder
+    /// LCP Authentication-Protocol: the one we request first, and the others we accept on a Nak.
+    var authenticationProtocol: PPPAuthenticationProtocol
+    var alternativeAuthenticationProtocols: [PPPAuthenticationProtocol]
+    /// The inner TLS server for EAP-TLS (same certificate, client certificates required), when EAP-TLS is on.
+    var eapTLSContext: TLSContext?
+    var pkiDirectory: String?
     /// The name we give as authenticator in MS-CHAPv2 Challenges.
     var authenticatorName: String
 
@@ -42,6 +48,15 @@ struct SessionSettings: Sendable {
         handshakeTimeout = Int64(configuration.handshakeTimeout)
         maxSessions = configuration.effectiveMaxSessions
         authenticatorName = "sstpd"
+        let methods = configuration.authMethods.map { $0 == "eap-tls" ? PPPAuthenticationProtocol.eap : .msCHAPv2 }
+        authenticationProtocol = methods.first ?? .msCHAPv2
+        alternativeAuthenticationProtocols = Array(methods.dropFirst())
+        if configuration.authMethods.contains("eap-tls"), let clientCAFile = configuration.clientCAFile {
+            eapTLSContext = try TLSContext.server(
+                certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile,
+                clientTrustRootsFile: clientCAFile)
+        }
+        pkiDirectory = configuration.pkiDirectory
         dhcp = DHCPInformResponder(
             configuration: DHCPInformConfiguration(
                 routes: configuration.routes.compactMap(IPv4Network.init).map {
