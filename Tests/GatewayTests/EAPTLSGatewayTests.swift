@@ -108,6 +108,32 @@ struct EAPTLSGatewayTests {
         try await gateway.stop()
     }
 
+    @Test(
+        "an expired certificate and one without the clientAuth usage are refused, logged and counted",
+        arguments: ["expired", "server-certificate"])
+    func refusedCertificates(kind: String) async throws {
+        let material = try Material()
+        defer { material.remove() }
+        let issued: PKIStore.Issued
+        if kind == "expired" {
+            // Issued ten days ago for one day.
+            issued = try material.pki.issueClient(
+                name: "frank", pkcs12Password: "p12", days: 1, now: Date().addingTimeInterval(-10 * 86_400))
+        } else {
+            // A serverAuth-only certificate from the trusted CA.
+            issued = try material.pki.issueServer(name: "gina.example.test")
+        }
+        let gateway = try await Self.gateway(material)
+        await #expect(throws: DialError.self) {
+            _ = try await SSTPDialer.connect(
+                Self.dial(gateway, issued, user: kind), group: gateway.group, logger: quietLogger)
+        }
+        #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
+        #expect(gateway.server.state.poolUsage().used == 0)
+        #expect(gateway.server.counters.authenticationFailures.load(ordering: .relaxed) == 1)
+        try await gateway.stop()
+    }
+
     @Test("a certificate from an untrusted CA is refused cleanly")
     func untrustedCA() async throws {
         let material = try Material()
