@@ -1,3 +1,4 @@
+import AddressPool
 import CryptoPrimitives
 import EAP
 import EAPTLS
@@ -5,9 +6,112 @@ import Foundation
 import Logging
 import NIOCore
 import PKI
+import PPPAuth
 import PPPProtocol
+import SSTPProtocol
 import Synchronization
 import TLSEngine
+
+// MARK: MS-CHAPv2 (RFC 2759) and the common end of authentication
+
+extension SSTPServerConnectionHandler {
+    func startAuthentication(_ method: PPPAuthenticationProtocol) {
+        if method == .eap, settings.eapTLSContext != nil {
+            startEAP()
+            return
+        }
+        guard method == .msCHAPv2 else {
+            logger.warning("peer did not agree to MS-CHAPv2; closing", metadata: ["method": "\(method)"])
+            execute(ppp.authenticationFailed())
+            return
+        }
+        var machine = MSCHAPv2Authenticator(name: settings.authenticatorName, maxAttempts: settings.maxAuthenticationAttempts)
+        let actions = machine.start(challenge: SecureRandom.bytes(16), identifier: SecureRandom.bytes(1)[0])
+        authenticator = machine
+        execute(actions)
+    }
+
+    func execute(_ actions: [MSCHAPv2Authenticator.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let packet):
+                if case .failure(let failure) = packet {
+                    // Every rejected attempt is logged and counted, whether or not the peer retries.
+                    logger.warning(
+                        "authentication attempt rejected",
+                        metadata: ["error": "\(failure.error)", "retry-allowed": "\(failure.retryAllowed)"])
+                    gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                }
+                var payload = ByteBuffer()
+                payload.writeMSCHAPv2Packet(packet)
+                if let frame = ppp.authenticationFrame(payload) { sendPPPFrame(frame) }
+            case .startTimer(let timer, let seconds):
+                startTimer(.auth(timer), after: .seconds(Int64(seconds)))
+            case .cancelTimer(let timer):
+                cancelTimer(.auth(timer))
+            case .lookUpCredentials(let username):
+                user = username
+                logger[metadataKey: "user"] = "\(username)"
+                let record = gateway.state.lookupUser(username)
+                execute(
+                    authenticator!.credentialsLookedUp(
+                        ntPasswordHash: record?.ntPasswordHash, nextChallenge: SecureRandom.bytes(16)))
+            case .succeeded(let result):
+                authenticationSucceeded(result)
+            case .failed(let reason):
+                logger.warning("authentication failed, closing", metadata: ["reason": "\(reason)"])
+                execute(ppp.authenticationFailed())
+            }
+        }
+    }
+
+    func authenticationSucceeded(_ result: AuthenticationResult) {
+        authenticated(user: result.username, method: "MS-CHAPv2", hlak: result.hlak)
+    }
+
+    /// Authentication finished with `method`: lease an address, start the NCPs, and give SSTP the HLAK so the crypto
+    /// binding can be verified.
+    func authenticated(user username: String, method: String, hlak: [UInt8]) {
+        user = username
+        logger[metadataKey: "user"] = "\(username)"
+        let leaseKey = UserDatabase.canonical(username)
+        let leased: IPv4Address
+        do {
+            leased = try gateway.state.lease(sessionID: sessionID, user: leaseKey)
+        } catch {
+            logger.error("no address for the client: pool exhausted", metadata: ["error": "\(error)"])
+            gateway.counters.poolExhausted.add(1, ordering: .relaxed)
+            execute(ppp.close(reason: .administrative))
+            return
+        }
+        address = leased
+        logger.notice("authenticated", metadata: ["method": "\(method)", "address": "\(leased)"])
+        gateway.state.update(sessionID) {
+            $0.user = username
+            $0.address = leased
+        }
+        let dns = settings.dnsServers.map { IPCPAddress($0.value) }
+        let ipcp = IPCPParameters(
+            localAddress: IPCPAddress(settings.gateway.value), peerAddress: IPCPAddress(leased.value),
+            primaryDNS: dns.first, secondaryDNS: dns.dropFirst().first)
+        var ipv6cp: IPV6CPParameters?
+        if settings.ipv6 {
+            ipv6cp = IPV6CPParameters(
+                localInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))),
+                suggestedPeerInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))))
+        }
+        execute(ppp.authenticationSucceeded(ipcp: ipcp, ipv6cp: ipv6cp))
+        execute(sstp.innerAuthenticationCompleted(hlak: hlak))
+    }
+
+    /// A non-zero 64-bit interface identifier from random bytes.
+    static func interfaceIdentifier(_ bytes: [UInt8]) -> UInt64 {
+        let value = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return value == 0 ? 1 : value
+    }
+}
+
+// MARK: EAP-TLS
 
 /// EAP-TLS inside PPP (RFC 3748, RFC 5216, RFC 9190): certificate authentication as Azure's point-to-site SSTP does
 /// it. The inner TLS runs on the same engine as the listener, with client certificates required and chained to the
