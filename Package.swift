@@ -15,6 +15,7 @@ let swiftSettings: [SwiftSetting] = [
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioConcurrency = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
@@ -56,13 +57,14 @@ let package = Package(
         .target(name: "EAPTLS", dependencies: ["EAP", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),
         .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims", "CryptoPrimitives"], swiftSettings: swiftSettings),
+        .target(name: "ClientPackage", swiftSettings: swiftSettings),
 
         // MARK: Composition
         .target(
             name: "SSTPServer",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
-                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
+                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, nioHTTP1, logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,7 +81,8 @@ let package = Package(
         .executableTarget(
             name: "sstpctl",
             dependencies: [
-                "SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", "PKI", argumentParser,
+                "SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", "PKI", "ClientPackage",
+                argumentParser,
             ],
             swiftSettings: swiftSettings
         ),
@@ -109,7 +112,9 @@ let package = Package(
             name: "EAPTLSTests", dependencies: ["EAPTLS", "EAP", "TLSEngine", "SSTPProtocol", nioCore],
             swiftSettings: swiftSettings),
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy"], swiftSettings: swiftSettings),
-        .testTarget(name: "TLSEngineTests", dependencies: ["TLSEngine", nioCore], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TLSEngineTests", dependencies: ["TLSEngine", "CryptoPrimitives", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "ClientPackageTests", dependencies: ["ClientPackage", "PKI"], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TUNDeviceTests", dependencies: ["TUNDevice", "IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # demo.sh: builds sstpd and runs it in a simulated network on this machine, ready for clients.
 #
-# Usage: scripts/demo.sh [--port N] [--no-build] [--scratch-path DIR] [--check]
+# Usage: scripts/demo.sh [--port N] [--no-build] [--scratch-path DIR] [--bin-dir DIR] [--check]
 #
 #   --port N            TCP port sstpd listens on (default 443)
 #   --no-build          use the binaries already built (in DIR/release)
 #   --scratch-path DIR  SwiftPM build directory (default .build); binaries are taken from DIR/release
+#   --bin-dir DIR       take sstpd, sstpctl and sstp-dial from DIR (e.g. .build/debug); implies --no-build
 #   --check             start everything, connect with `sstp-dial --check --ping 10.1.1.4 --ping 10.2.1.4`, tear down
 #                       and exit with the check's status (a self-test of the demo)
 #
@@ -22,8 +23,9 @@
 #
 # Clients on this machine reach sstpd at 10.79.0.2:PORT; once connected they reach every VM through the tunnel.
 # Ctrl-C stops sstpd (Call Disconnect to every client) and removes the network. Re-running after a crash removes the
-# leftovers first. Files: certs/demo/ (throwaway CA and server certificate), demo-state/ (users, sstpd.toml, the
-# demo password, the VNet state, the log of --check runs).
+# leftovers first. Files: demo-state/ (the demo PKI made by sstpctl, users, sstpd.toml, the demo password, the
+# client certificate demo.p12 and its password, the VNet state, the log of --check runs), certs/demo/ (copies of the
+# demo CA and server certificate). sstpd also serves the CRL at http://10.79.0.2/sstpd.crl.
 
 set -euo pipefail
 
@@ -35,18 +37,21 @@ readonly HUB_VM=10.1.1.4        # web1 in the hub
 readonly SPOKE_VM=10.2.1.4      # db1 in the spoke (reached through the peering)
 readonly SERVER_NAME=sstp-demo.test   # name in the demo server certificate (.test is reserved, RFC 2606)
 readonly DEMO_USER=demo
+readonly CRL_URL=http://10.79.0.2/sstpd.crl
 
 port=443
 build=1
 check=0
 scratch_path=.build
+bin_dir=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --port) port="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
         --scratch-path) scratch_path="$2"; shift 2 ;;
+        --bin-dir) bin_dir="$2"; build=0; shift 2 ;;
         --check) check=1; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,6 +67,12 @@ case "$scratch_path" in
     /*) bin="$scratch_path/release" ;;
     *) bin="$repo/$scratch_path/release" ;;
 esac
+if [ -n "$bin_dir" ]; then
+    case "$bin_dir" in
+        /*) bin="$bin_dir" ;;
+        *) bin="$repo/$bin_dir" ;;
+    esac
+fi
 
 log() { printf '\n==> %s\n' "$*"; }
 
@@ -77,6 +88,7 @@ if [ "$(id -u)" -ne 0 ]; then
     sudo ./scripts/install-deps.sh
     if [ "$build" -eq 1 ]; then build_products; fi
     rest=(--port "$port" --scratch-path "$scratch_path" --no-build)
+    if [ -n "$bin_dir" ]; then rest+=(--bin-dir "$bin"); fi
     if [ "$check" -eq 1 ]; then rest+=(--check); fi
     exec sudo -- "$repo/scripts/demo.sh" "${rest[@]}"
 fi
@@ -131,16 +143,31 @@ fi
 
 # --- certificates, user, configuration ---------------------------------------------------------------------------
 
-log "demo CA and server certificate (certs/demo/)"
-sh ./certs/make-demo-certs.sh "$certs" "$SERVER_NAME"
-
 mkdir -p "$state"
 chmod 0700 "$state"
-if [ ! -s "$state/demo-password" ]; then
-    (umask 077 && openssl rand -base64 18 | tr -d '/+=\n' | cut -c1-16 > "$state/demo-password")
-fi
+random_secret() { (umask 077 && openssl rand -base64 18 | tr -d '/+=\n' | cut -c1-16 > "$1"); }
+[ -s "$state/demo-password" ] || random_secret "$state/demo-password"
+[ -s "$state/demo-p12-password" ] || random_secret "$state/demo-p12-password"
 password=$(cat "$state/demo-password")
-log "demo user '$DEMO_USER' (demo-state/users)"
+
+# The demo PKI is sstpctl's own CA (docs/pki.md) in demo-state/pki; certs/demo/ gets stable copies of the CA and
+# the server certificate. The server certificate names its CRL distribution point, which sstpd itself serves.
+if [ ! -s "$state/pki/ca.pem" ] || [ ! -s "$certs/server.pem" ] || [ ! -s "$state/$DEMO_USER.p12" ]; then
+    log "demo CA, server certificate and client certificate (sstpctl, demo-state/pki)"
+    rm -rf "$state/pki" "$certs"
+    "$bin/sstpctl" ca init --pki-dir "$state/pki" --name "sstpd demo CA"
+    server_out=$("$bin/sstpctl" cert server --pki-dir "$state/pki" --name "$SERVER_NAME" --ip "$SERVER_ADDRESS" \
+        --crl-url "$CRL_URL")
+    echo "$server_out"
+    mkdir -p "$certs"
+    cp "$state/pki/ca.pem" "$certs/ca.pem"
+    cp "$(echo "$server_out" | awk '/^chain:/ {print $2}')" "$certs/server.pem"
+    (umask 077 && cp "$(echo "$server_out" | awk '/^key:/ {print $2}')" "$certs/server.key")
+    "$bin/sstpctl" cert client issue "$DEMO_USER" --pki-dir "$state/pki" --p12-password-stdin \
+        --out "$state/$DEMO_USER.p12" < "$state/demo-p12-password"
+    "$bin/sstpctl" crl --pki-dir "$state/pki"
+fi
+log "demo user '$DEMO_USER' (demo-state/users): password or certificate"
 printf '%s\n' "$password" | "$bin/sstpctl" user add "$DEMO_USER" --password-stdin --users-file "$state/users"
 
 cat > "$state/sstpd.toml" <<EOF
@@ -162,11 +189,23 @@ name = "sstp%d"
 [users]
 file = "$state/users"
 
+[auth]
+methods = ["mschapv2", "eap-tls"]   # passwords, or the client certificate demo-state/$DEMO_USER.p12
+client_ca = "$state/pki/ca.pem"
+pki_dir = "$state/pki"              # sstpctl cert client revoke $DEMO_USER takes effect at the next connection
+
+[crl]
+listen = "0.0.0.0:80"               # the server certificate's CRL distribution point: $CRL_URL
+path = "/sstpd.crl"
+
 [log]
 level = "info"
 EOF
 cp docs/vnet.example.toml "$state/vnet.toml"
 "$bin/sstpd" --config "$state/sstpd.toml" --check-config
+log "client configuration package for '$DEMO_USER' (demo-state/$DEMO_USER-client.zip, docs/client-package.md)"
+"$bin/sstpctl" client-package "$DEMO_USER" --config "$state/sstpd.toml" --server "$SERVER_NAME" \
+    --out "$state/$DEMO_USER-client.zip" --force
 
 # --- the simulated network ---------------------------------------------------------------------------------------
 
@@ -210,6 +249,31 @@ if [ "$check" -eq 1 ]; then
     log "check: ${dial[*]} --password-stdin --check --ping $HUB_VM --ping $SPOKE_VM"
     status=0
     printf '%s\n' "$password" | "${dial[@]}" --password-stdin --check --ping "$HUB_VM" --ping "$SPOKE_VM" || status=$?
+    if [ "$status" -eq 0 ]; then
+        log "check: ${dial[*]} --cert demo-state/$DEMO_USER.p12 --cert-password-file demo-state/demo-p12-password --check --ping $SPOKE_VM"
+        "${dial[@]}" --cert "$state/$DEMO_USER.p12" --cert-password-file "$state/demo-p12-password" \
+            --check --ping "$SPOKE_VM" || status=$?
+    fi
+    if [ "$status" -eq 0 ]; then
+        log "check: the client package holds the CA, the PKCS#12 and the VNet routes"
+        python3 - "$state/$DEMO_USER-client.zip" "$state/$DEMO_USER.p12" <<'PY' || status=$?
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+names = z.namelist()
+print("\n".join(names))
+assert z.read("demo.p12") == open(sys.argv[2], "rb").read(), "the package's PKCS#12 differs"
+script = z.read("windows/install-vpn.ps1").decode("utf-8-sig")
+for route in ("10.1.0.0/16", "10.2.0.0/16"):
+    assert route in script, route + " missing from install-vpn.ps1"
+PY
+    fi
+    if [ "$status" -eq 0 ]; then
+        log "check: the CRL at $CRL_URL verifies with the demo CA"
+        python3 -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1], timeout=5).read())' \
+            "$CRL_URL" > "$state/fetched.crl" || status=$?
+        openssl crl -inform der -in "$state/fetched.crl" -noout -CAfile "$certs/ca.pem" || status=$?
+    fi
     kill -TERM "$sstpd_pid" 2>/dev/null || true
     wait "$sstpd_pid" || true
     sstpd_pid=""
@@ -226,13 +290,18 @@ cat <<EOF
   VNet:     hub 10.1.0.0/16 (web1 10.1.1.4, web2 10.1.1.5) peered with spoke 10.2.0.0/16 (db1 10.2.1.4,
             db2 10.2.1.5); every VM answers ping and TCP/UDP echo on port 7 (docs/vnet.example.toml)
   user:     $DEMO_USER   password: $password   (demo-state/demo-password)
-  CA:       $certs/ca.pem   server name: $SERVER_NAME
+            or the client certificate demo-state/$DEMO_USER.p12 (EAP-TLS), PKCS#12 password in demo-state/demo-p12-password
+  CA:       $certs/ca.pem   server name: $SERVER_NAME   CRL: $CRL_URL (served by sstpd)
+  package:  demo-state/$DEMO_USER-client.zip (Windows, NetworkManager, sstpc and sstp-dial set-up; docs/client-package.md)
 
 Connect from another terminal on this machine (as root):
 
   1. A quick check (userspace pings through the tunnel, no TUN device on the client side; prints the routes the
      gateway pushes by DHCPINFORM):
        ${dial[*]} --password '$password' --check --ping $HUB_VM --ping $SPOKE_VM
+
+     or with the certificate (EAP-TLS inside PPP, crypto binding verified as with a password):
+       ${dial[*]} --cert $state/$DEMO_USER.p12 --cert-password-file $state/demo-p12-password --check --ping $SPOKE_VM
 
   2. A real tunnel (TUN device sstpc0; the routes to both VNets come from the gateway; Ctrl-C disconnects):
        ${dial[*]} --password '$password'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds, and runs every test (unit, in-process loopback, and the
-# root-only system tests with real TUN devices and network namespaces), then the interop stage: Debian's sstpc +
+# root-only system tests with real TUN devices and network namespaces), the demo's own check, then the interop stage: Debian's sstpc +
 # pppd in User-Mode-Linux guests against the sstpd just built (Tests/Interop, docs/interop.md).
 # SSTP_SKIP_INTEROP=1 skips that stage (for developers; it says so loudly).
 set -euo pipefail
@@ -12,6 +12,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 swift build --build-tests
 swift test --skip-build
+# The README's demo, end to end on the binaries just built: sstpctl PKI, the example VNet, sstpd with MS-CHAPv2,
+# EAP-TLS and the CRL distribution point; sstp-dial pings VMs with a password and with the PKCS#12 certificate.
+./scripts/demo.sh --bin-dir .build/debug --check > /tmp/sstp-demo-check.log 2>&1 || {
+    cat /tmp/sstp-demo-check.log
+    echo "demo check FAILED" >&2
+    exit 1
+}
+echo "demo check passed ($(grep -c 'crypto binding verified' /tmp/sstp-demo-check.log) sessions with crypto binding verified)"
 if [ "${SSTP_SKIP_INTEROP:-0}" = 1 ]; then
     echo "warning: interop stage SKIPPED (SSTP_SKIP_INTEROP=1): the real sstpc client was not tested" >&2
 else

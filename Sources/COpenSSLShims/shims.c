@@ -43,3 +43,10 @@ size_t cshim_err_string(char *buf, size_t cap) {
 STACK_OF(X509) *cshim_sk_X509_new_null(void) { return sk_X509_new_null(); }
 int cshim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert) { return sk_X509_push(stack, cert); }
 void cshim_sk_X509_free(STACK_OF(X509) *stack) { sk_X509_free(stack); }
+void cshim_sk_X509_pop_free(STACK_OF(X509) *stack) { sk_X509_pop_free(stack, X509_free); }
+int cshim_sk_X509_num(const STACK_OF(X509) *stack) { return sk_X509_num(stack); }
+STACK_OF(X509_NAME) *cshim_sk_X509_NAME_new_null(void) { return sk_X509_NAME_new_null(); }
+int cshim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack) { return sk_X509_REVOKED_num(stack); }
+X509_REVOKED *cshim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index) {
+    return sk_X509_REVOKED_value(stack, index);
+}

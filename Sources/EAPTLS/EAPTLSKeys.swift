@@ -50,6 +50,11 @@ public struct EAPTLSKeys: Sendable, Hashable {
     /// The SSTP Higher-Layer Authentication Key: the first 32 octets of the MSK.
     public var hlak: [UInt8] { Array(self.msk[0..<32]) }
 
+    /// What sstp-client with pppd 2.4.x uses instead: pppd 2.4.9 keeps 16 bytes of each MPPE key (send =
+    /// MSK[0..<16], receive = MSK[32..<48], RFC 5216 §2.3's MS-MPPE key split) and sstp-client concatenates them.
+    /// Accepted only when `[sstp] legacy_eap_tls_binding` is on.
+    public var pppd24HLAK: [UInt8] { Array(self.msk[0..<16]) + Array(self.msk[32..<48]) }
+
     /// RFC 5216 §2.3 / RFC 3079 style MPPE keys as a NAS would get them in RADIUS: the peer's send key
     /// (= authenticator's MS-MPPE-Recv-Key) is MSK(0, 31), the peer's receive key MSK(32, 63).
     public var peerSendKey: [UInt8] { Array(self.msk[0..<32]) }

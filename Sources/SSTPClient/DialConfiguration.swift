@@ -1,4 +1,5 @@
 import AddressPool
+import TLSEngine
 
 /// What `sstp-dial` needs to connect.
 public struct DialConfiguration: Sendable {
@@ -14,10 +15,12 @@ public struct DialConfiguration: Sendable {
     public var timeoutSeconds: Int
     /// Also negotiate IPV6CP (link-local interface identifiers) and wait for it.
     public var ipv6: Bool = false
-    /// EAP-TLS: the client certificate chain and its key (PEM). With these the client offers EAP (and MS-CHAPv2
-    /// only if a password is given too).
+    /// EAP-TLS: the client certificate chain and its key (PEM), or, without `keyFile`, a PKCS#12 file holding both
+    /// (opened with `pkcs12Password`). With these the client offers EAP (and MS-CHAPv2 only if a password is given
+    /// too).
     public var certificateFile: String?
     public var keyFile: String?
+    public var pkcs12Password: String?
 
     public init(
         host: String, port: Int, serverName: String, caFile: String?, username: String, password: String,
@@ -30,6 +33,21 @@ public struct DialConfiguration: Sendable {
         self.username = username
         self.password = password
         self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+extension DialConfiguration {
+    /// The inner TLS client context for EAP-TLS: the server's certificate is verified against `caFile` (as the
+    /// outer TLS is); ours comes from PEM files or a PKCS#12 file.
+    public func eapTLSContext(certificateFile: String) throws(TLSError) -> TLSContext {
+        if let keyFile {
+            return try TLSContext.client(
+                trustRootsFile: caFile, verifyPeer: caFile != nil, certificateChainFile: certificateFile,
+                privateKeyFile: keyFile)
+        }
+        return try TLSContext.client(
+            trustRootsFile: caFile, verifyPeer: caFile != nil, pkcs12File: certificateFile,
+            pkcs12Password: pkcs12Password ?? "")
     }
 }
 

@@ -325,15 +325,13 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
     // MARK: EAP-TLS (RFC 5216 / RFC 9190), the peer side
 
     private func startEAP() {
-        guard let certificateFile = configuration.certificateFile, let keyFile = configuration.keyFile else {
-            fail(DialError(.authenticationFailed, "the server asked for EAP-TLS; give --cert and --key"))
+        guard let certificateFile = configuration.certificateFile else {
+            fail(DialError(.authenticationFailed, "the server asked for EAP-TLS; give --cert"))
             execute(ppp.authenticationFailed())
             return
         }
         do {
-            let context = try TLSContext.client(
-                trustRootsFile: configuration.caFile, verifyPeer: configuration.caFile != nil,
-                certificateChainFile: certificateFile, privateKeyFile: keyFile)
+            let context = try configuration.eapTLSContext(certificateFile: certificateFile)
             eapTLSPeer = try EAPTLSPeer(context: context, serverName: configuration.serverName)
         } catch {
             fail(DialError(.authenticationFailed, "client certificate: \(error)"))

@@ -43,6 +43,12 @@ struct SSTPCallContext: Sendable {
         self.timerValues = timerValues
     }
 
+    /// Why we ran the abort procedure, once we have.
+    var abortReason: SSTPAbortReason? {
+        if case .callAborted(let reason) = self.closeReason { return reason }
+        return nil
+    }
+
     // MARK: Timers
 
     mutating func startTimer(_ timer: SSTPTimer, into actions: inout [SSTPAction]) {

@@ -56,6 +56,13 @@ public struct SSTPServerStateMachine: Sendable {
     private let nonce: [UInt8]
     private var state: State = .serverCallDisconnected
     private var context: SSTPCallContext
+    /// A second key the Compound MAC may be checked with (see ``innerAuthenticationCompleted(hlak:legacyHLAK:)``).
+    private var legacyHLAK: [UInt8]?
+    /// Whether the binding verified only with the legacy HLAK (logged by the caller).
+    public private(set) var verifiedWithLegacyHLAK = false
+
+    /// Why the abort procedure ran, once it has (for logs: the Call Abort's Status Info is coarser).
+    public var abortReason: SSTPAbortReason? { self.context.abortReason }
 
     /// - Parameters:
     ///   - nonce: 32 fresh random bytes for this connection's Call Connect Acknowledge (§2.2.6); the same nonce is
@@ -218,7 +225,14 @@ public struct SSTPServerStateMachine: Sendable {
     /// PPP authentication finished ("Inner Authentication Completed", §3.3.7.1) with this HLAK (32 bytes; see
     /// ``SSTPCryptoBinding/higherLayerAuthenticationKey(from:)``; server side MS-CHAPv2:
     /// MasterReceiveKey ‖ MasterSendKey). A Call Connected that arrived earlier is verified now.
-    public mutating func innerAuthenticationCompleted(hlak: [UInt8]) -> [SSTPAction] {
+    ///
+    /// - Parameter legacyHLAK: an opt-in second key for one known client defect: sstp-client with pppd 2.4.x keeps
+    ///   only 16 bytes of each EAP-TLS MPPE key and so keys its Compound MAC with MSK[0..<16] ‖ MSK[32..<48]
+    ///   instead of the MSK[0..<32] MS-SSTP §3.2.5.2.2 and RFC 5216 give. When set, a Compound MAC that does not
+    ///   verify with `hlak` is checked once more with it (both come from the same inner authentication, so the
+    ///   binding still ties the outer TLS to it), and ``verifiedWithLegacyHLAK`` says which one matched.
+    public mutating func innerAuthenticationCompleted(hlak: [UInt8], legacyHLAK: [UInt8]? = nil) -> [SSTPAction] {
+        self.legacyHLAK = legacyHLAK
         switch self.state {
         case .serverCallDisconnected, .serverConnectRequestPending:
             preconditionFailure("PPP cannot authenticate before Lower Link Up")
@@ -355,12 +369,21 @@ public struct SSTPServerStateMachine: Sendable {
 
     /// Verifies the crypto binding and connects the call, or aborts.
     private mutating func verify(_ binding: SSTPCryptoBinding, hlak: [UInt8]) -> [SSTPAction] {
-        let result = binding.verify(
+        var result = binding.verify(
             nonce: self.nonce,
             offeredHashProtocols: self.configuration.offeredHashProtocols,
             certificateHashes: self.configuration.certificateHashes,
             hlak: hlak
         )
+        if case .failure(.compoundMACMismatch) = result, let legacyHLAK = self.legacyHLAK {
+            result = binding.verify(
+                nonce: self.nonce,
+                offeredHashProtocols: self.configuration.offeredHashProtocols,
+                certificateHashes: self.configuration.certificateHashes,
+                hlak: legacyHLAK
+            )
+            if case .success = result { self.verifiedWithLegacyHLAK = true }
+        }
         switch result {
         case .success(let hashProtocol):
             var actions: [SSTPAction] = []

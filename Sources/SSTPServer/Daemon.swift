@@ -16,6 +16,16 @@ public enum Daemon {
         try CryptoSelfTest.run()
         _ = try makeTLSContext(configuration)
         _ = try UserDatabaseFile.load(path: configuration.usersFile)
+        if !configuration.clientCAFiles.isEmpty {
+            // Loads the roots the EAP-TLS context trusts and checks every CRL's signature against them.
+            _ = try TLSContext.server(
+                certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile,
+                clientTrustRootsFiles: configuration.clientCAFiles)
+            _ = try CertificateRevocationList(issuersFiles: configuration.clientCAFiles, crlFiles: configuration.crlFiles)
+        }
+        if configuration.crlListen != nil, let file = configuration.effectiveCRLFile {
+            _ = try CRLFile(path: file).der()
+        }
     }
 
     static func makeTLSContext(_ configuration: ServerConfiguration) throws -> TLSContext {

@@ -22,6 +22,11 @@ public final class GatewayServer: Sendable {
     let group: any EventLoopGroup
     let logger: Logger
     private let channelBox = NIOLockedValueBoxChannel()
+    /// The CRL distribution point listener, when `[crl] listen` is set.
+    public let crlServer: CRLDistributionServer?
+    private let crlAddressBox = NIOLockedValueBox<SocketAddress?>(nil)
+    /// Where the CRL listener is bound (after `start()`), if it runs.
+    public var crlListenerAddress: SocketAddress? { crlAddressBox.withLockedValue { $0 } }
 
     /// - Parameters:
     ///   - configuration: a configuration that passed `validate()`.
@@ -46,6 +51,14 @@ public final class GatewayServer: Sendable {
         self.logger = logger
         self.settings = try SessionSettings(configuration: configuration, gateway: gateway, tlsContext: tlsContext)
         self.limiter = configuration.effectiveAggregateBitsPerSecond.map { AggregateLimiter(bitsPerSecond: $0) }
+        if let listen = configuration.crlListen, let (host, port) = ServerConfiguration.splitHostPort(listen),
+            let file = configuration.effectiveCRLFile
+        {
+            self.crlServer = CRLDistributionServer(
+                host: host, port: port, path: configuration.crlPath, file: file, group: group, logger: logger)
+        } else {
+            self.crlServer = nil
+        }
     }
 
     /// Binds the listener and starts the device. Returns the bound address.
@@ -64,6 +77,10 @@ public final class GatewayServer: Sendable {
                         SSTPServerConnectionHandler(gateway: self, peer: channel.remoteAddress))
                 }
             }
+        if let crlServer {
+            let address = try await crlServer.start()
+            crlAddressBox.withLockedValue { $0 = address }
+        }
         let channel = try await bootstrap.bind(host: configuration.listenAddress, port: configuration.listenPort).get()
         channelBox.set(channel)
         guard let address = channel.localAddress else { throw ServerConfiguration.Error("listener has no address") }
@@ -77,6 +94,7 @@ public final class GatewayServer: Sendable {
         if let listener = channelBox.take() {
             try? await listener.close()
         }
+        await crlServer?.close()
         let count = state.disconnectAll()
         logger.notice(
             "shutting down",

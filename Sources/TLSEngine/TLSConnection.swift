@@ -37,7 +37,7 @@ public final class TLSConnection {
     /// Largest TLS plaintext record (RFC 8446 §5.1: 2^14 bytes).
     public static let maximumRecordPlaintext = 16_384
 
-    private let ssl: OpaquePointer
+    let ssl: OpaquePointer
     private let storage: BIOStorage
     /// Keeps the `SSL_CTX` alive as long as the `SSL` uses it.
     public let context: TLSContext

@@ -107,8 +107,23 @@ public final class TLSContext: @unchecked Sendable {
         maximumVersion: TLSVersion = .tls13,
         clientTrustRootsFile: String? = nil
     ) throws(TLSError) -> TLSContext {
+        try server(
+            certificateChainFile: certificateChainFile, privateKeyFile: privateKeyFile, minimumVersion: minimumVersion,
+            maximumVersion: maximumVersion, clientTrustRootsFiles: clientTrustRootsFile.map { [$0] } ?? [])
+    }
+
+    /// A server context from PEM files whose clients must present a certificate chaining to a CA in any of
+    /// `clientTrustRootsFiles` (each a PEM file of one or more certificates; Azure allows 20 roots). An empty list
+    /// requests no client certificate.
+    public static func server(
+        certificateChainFile: String,
+        privateKeyFile: String,
+        minimumVersion: TLSVersion = .tls12,
+        maximumVersion: TLSVersion = .tls13,
+        clientTrustRootsFiles: [String]
+    ) throws(TLSError) -> TLSContext {
         let ctx = try makeServerContext(
-            minimumVersion: minimumVersion, maximumVersion: maximumVersion, clientTrustRootsFile: clientTrustRootsFile)
+            minimumVersion: minimumVersion, maximumVersion: maximumVersion, clientTrustRootsFiles: clientTrustRootsFiles)
         do throws(TLSError) {
             OpenSSLErrorQueue.clear()
             guard SSL_CTX_use_certificate_chain_file(ctx, certificateChainFile) == 1 else {
@@ -135,7 +150,8 @@ public final class TLSContext: @unchecked Sendable {
         clientTrustRootsFile: String? = nil
     ) throws(TLSError) -> TLSContext {
         let ctx = try makeServerContext(
-            minimumVersion: minimumVersion, maximumVersion: maximumVersion, clientTrustRootsFile: clientTrustRootsFile)
+            minimumVersion: minimumVersion, maximumVersion: maximumVersion,
+            clientTrustRootsFiles: clientTrustRootsFile.map { [$0] } ?? [])
         do throws(TLSError) {
             try useCertificateChain(pem: certificateChainPEM, on: ctx)
             try usePrivateKey(pem: privateKeyPEM, on: ctx)
@@ -154,12 +170,16 @@ public final class TLSContext: @unchecked Sendable {
     ///   - verifyPeer: whether to verify the server's chain (and, when a connection is given a server name, the
     ///     name). Without it, any certificate is accepted and the caller must check it itself (for example by
     ///     pinning `TLSConnection.peerCertificateHash(_:)`).
-    ///   - certificateChainFile, privateKeyFile: an optional client certificate (for EAP-TLS).
+    ///   - certificateChainFile, privateKeyFile: an optional client certificate (for EAP-TLS), PEM.
+    ///   - pkcs12File, pkcs12Password: or the client certificate, key and chain from a PKCS#12 file (what
+    ///     `sstpctl cert client issue` and Windows export).
     public static func client(
         trustRootsFile: String?,
         verifyPeer: Bool = true,
         certificateChainFile: String? = nil,
         privateKeyFile: String? = nil,
+        pkcs12File: String? = nil,
+        pkcs12Password: String? = nil,
         minimumVersion: TLSVersion = .tls12,
         maximumVersion: TLSVersion = .tls13
     ) throws(TLSError) -> TLSContext {
@@ -193,6 +213,9 @@ public final class TLSContext: @unchecked Sendable {
                     throw TLSError.invalidConfiguration("loading private key file \(privateKeyFile)")
                 }
                 try checkPrivateKey(ctx)
+            } else if let pkcs12File {
+                try usePKCS12(file: pkcs12File, password: pkcs12Password ?? "", on: ctx)
+                try checkPrivateKey(ctx)
             }
         } catch {
             SSL_CTX_free(ctx)
@@ -206,7 +229,7 @@ public final class TLSContext: @unchecked Sendable {
     private static func makeServerContext(
         minimumVersion: TLSVersion,
         maximumVersion: TLSVersion,
-        clientTrustRootsFile: String?
+        clientTrustRootsFiles: [String]
     ) throws(TLSError) -> OpaquePointer {
         OpenSSLErrorQueue.clear()
         guard let ctx = SSL_CTX_new(TLS_server_method()) else {
@@ -228,13 +251,20 @@ public final class TLSContext: @unchecked Sendable {
             guard cshim_SSL_CTX_set1_groups_list(ctx, groupList) == 1 else {
                 throw TLSError.invalidConfiguration("setting the groups list")
             }
-            if let clientTrustRootsFile {
-                guard SSL_CTX_load_verify_locations(ctx, clientTrustRootsFile, nil) == 1,
-                    let names = SSL_load_client_CA_file(clientTrustRootsFile)
-                else {
-                    throw TLSError.invalidConfiguration("loading client trust roots \(clientTrustRootsFile)")
+            if !clientTrustRootsFiles.isEmpty {
+                // The CertificateRequest lists every root's name (RFC 8446 §4.2.4 certificate_authorities) so a
+                // client holding several certificates picks one that chains to us.
+                guard let names = cshim_sk_X509_NAME_new_null() else {
+                    throw TLSError.invalidConfiguration("allocating the client CA list")
                 }
-                SSL_CTX_set_client_CA_list(ctx, names)  // takes ownership of `names`
+                SSL_CTX_set_client_CA_list(ctx, names)  // takes ownership of `names`; filled below
+                for file in clientTrustRootsFiles {
+                    guard SSL_CTX_load_verify_locations(ctx, file, nil) == 1,
+                        SSL_add_file_cert_subjects_to_stack(names, file) == 1
+                    else {
+                        throw TLSError.invalidConfiguration("loading client trust roots \(file)")
+                    }
+                }
                 SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
             }
         } catch {
@@ -254,6 +284,33 @@ public final class TLSContext: @unchecked Sendable {
             cshim_SSL_CTX_set_max_proto_version(ctx, maximum.rawValue) == 1
         else {
             throw TLSError.invalidConfiguration("setting protocol versions \(minimum)...\(maximum)")
+        }
+    }
+
+    /// Loads certificate, key and chain from a PKCS#12 file (RFC 7292). A wrong password and a damaged file give
+    /// the same error (PKCS#12 cannot tell them apart: the MAC check fails either way).
+    private static func usePKCS12(file: String, password: String, on ctx: OpaquePointer) throws(TLSError) {
+        OpenSSLErrorQueue.clear()
+        guard let bio = BIO_new_file(file, "rb") else { throw TLSError.invalidConfiguration("reading PKCS#12 \(file)") }
+        defer { BIO_free(bio) }
+        guard let p12 = d2i_PKCS12_bio(bio, nil) else {
+            throw TLSError.invalidConfiguration("\(file) is not a PKCS#12 file")
+        }
+        defer { PKCS12_free(p12) }
+        var key: OpaquePointer?
+        var certificate: OpaquePointer?
+        var chain: OpaquePointer?
+        guard PKCS12_parse(p12, password, &key, &certificate, &chain) == 1, let key, let certificate else {
+            throw TLSError.invalidConfiguration("opening PKCS#12 \(file): wrong password or damaged file")
+        }
+        defer {
+            EVP_PKEY_free(key)
+            X509_free(certificate)
+            if let chain { cshim_sk_X509_pop_free(chain) }
+        }
+        // SSL_CTX_use_cert_and_key takes its own references (override = 1 replaces anything set before).
+        guard SSL_CTX_use_cert_and_key(ctx, certificate, key, chain, 1) == 1 else {
+            throw TLSError.invalidConfiguration("using the certificate and key from \(file)")
         }
     }
 

@@ -59,7 +59,7 @@ public struct X509CertificateInfo: Sendable, Hashable {
     /// The SHA-1 thumbprint as uppercase hex (Windows `Thumbprint` style).
     public var sha1ThumbprintHex: String { Self.hex(self.sha1Thumbprint) }
 
-    private static func commonName(_ name: OpaquePointer?) -> String? {
+    static func commonName(_ name: OpaquePointer?) -> String? {
         guard let name else { return nil }
         let index = X509_NAME_get_index_by_NID(name, NID_commonName, -1)
         guard index >= 0, let entry = X509_NAME_get_entry(name, index),
@@ -80,7 +80,7 @@ public struct X509CertificateInfo: Sendable, Hashable {
         return String(cString: text)
     }
 
-    private static func seconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int64? {
+    static func seconds(_ time: UnsafePointer<ASN1_TIME>?) -> Int64? {
         guard let time else { return nil }
         var parts = tm()
         guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }

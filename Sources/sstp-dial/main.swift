@@ -22,8 +22,11 @@ struct SSTPDial: AsyncParsableCommand {
     @Option(name: .long, help: "CA certificate (PEM) that must have issued the server certificate.") var ca: String?
     @Flag(name: .long, help: "Do not verify the server certificate (testing only).") var insecure = false
     @Option(name: .long, help: "User name (with --cert: the EAP identity).") var user: String
-    @Option(name: .long, help: "EAP-TLS: client certificate chain (PEM).") var cert: String?
-    @Option(name: .long, help: "EAP-TLS: the certificate's private key (PEM).") var key: String?
+    @Option(name: .long, help: "EAP-TLS: client certificate, a PKCS#12 file (.p12/.pfx) or a PEM chain with --key.")
+    var cert: String?
+    @Option(name: .long, help: "EAP-TLS: the private key (PEM) for a PEM --cert.") var key: String?
+    @Option(name: .customLong("cert-password-file"), help: "EAP-TLS: file whose first line is the PKCS#12 password.")
+    var certPasswordFile: String?
     @Option(name: .long, help: "Password (visible in the process list; prefer --password-stdin).") var password: String?
     @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
     @Flag(name: .long, help: "Connect, ping through the tunnel without a TUN device, report and exit.") var check = false
@@ -47,9 +50,17 @@ struct SSTPDial: AsyncParsableCommand {
         } else if cert != nil {
             secret = ""
         } else {
-            throw ValidationError("give --password or --password-stdin (or --cert and --key for EAP-TLS)")
+            throw ValidationError("give --password or --password-stdin (or --cert for EAP-TLS)")
         }
-        guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
+        guard cert != nil || key == nil else { throw ValidationError("--key needs --cert") }
+        var pkcs12Password: String?
+        if let certPasswordFile {
+            guard key == nil else { throw ValidationError("--cert-password-file is for a PKCS#12 --cert (no --key)") }
+            guard let text = try? String(contentsOfFile: certPasswordFile, encoding: .utf8) else {
+                throw ValidationError("cannot read \(certPasswordFile)")
+            }
+            pkcs12Password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        }
         let (host, port) = try Self.splitHostPort(server)
         var logger = Logger(label: "sstp-dial")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -60,6 +71,13 @@ struct SSTPDial: AsyncParsableCommand {
         configuration.ipv6 = ipv6
         configuration.certificateFile = cert
         configuration.keyFile = key
+        configuration.pkcs12Password = pkcs12Password
+        if let cert {
+            // Open the certificate now: a wrong PKCS#12 password is a usage error, not a failed connection.
+            do { _ = try configuration.eapTLSContext(certificateFile: cert) } catch {
+                throw ValidationError("--cert \(cert): \(error)")
+            }
+        }
         if check {
             let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
             if !ok { throw ExitCode.failure }

@@ -21,16 +21,35 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "The user name (1–64 printable characters, no ':', '\\', '/' or spaces).") var name: String
         @Flag(help: "Read the password from the first line of standard input instead of prompting.")
         var passwordStdin = false
+        @Option(
+            help: ArgumentHelp(
+                "Comma-separated methods this user may use: mschapv2, eap-tls (default: all that [auth] methods allows).",
+                discussion: "With only eap-tls no password is asked or stored (a certificate-only user)."))
+        var methods: String?
 
         func run() throws {
             guard UserDatabase.isValidName(name) else { throw ValidationError("invalid user name \(name.debugDescription)") }
-            let password = try readPassword()
-            guard !password.isEmpty else { throw ValidationError("empty password") }
+            var allowed: Set<AuthenticationMethod>?
+            if let methods {
+                let names = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let parsed = names.compactMap(AuthenticationMethod.init(rawValue:))
+                guard !parsed.isEmpty, parsed.count == names.count else {
+                    throw ValidationError("--methods: a comma-separated list of mschapv2, eap-tls")
+                }
+                allowed = Set(parsed)
+            }
+            var hash: [UInt8]?
+            if allowed?.contains(.msCHAPv2) != false {
+                let password = try readPassword()
+                guard !password.isEmpty else { throw ValidationError("empty password") }
+                hash = NTHash.fromPassword(password)
+            }
             var database = try UserDatabaseFile.load(path: state.usersFile)
             let existed = database.lookup(name) != nil
-            try database.set(UserRecord(name: name, ntPasswordHash: NTHash.fromPassword(password)))
+            try database.set(UserRecord(name: name, ntPasswordHash: hash, allowedMethods: allowed))
             try UserDatabaseFile.save(database, path: state.usersFile)
-            print(existed ? "updated user \(name)" : "added user \(name)")
+            let policy = allowed.map { " (methods: \($0.sorted().map(\.rawValue).joined(separator: ", ")))" } ?? ""
+            print((existed ? "updated user \(name)" : "added user \(name)") + policy)
         }
 
         private func readPassword() throws -> String {
@@ -67,7 +86,8 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             for user in try UserDatabaseFile.load(path: state.usersFile).users {
-                print(user.name)
+                let methods = user.allowedMethods.map { $0.sorted().map(\.rawValue).joined(separator: ",") } ?? "any"
+                print("\(user.name)\tmethods=\(methods)\tpassword=\(user.ntPasswordHash == nil ? "no" : "yes")")
             }
         }
     }

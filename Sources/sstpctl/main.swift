@@ -5,7 +5,9 @@ struct SSTPCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sstpctl",
         abstract: "Administer the sstpd SSTP VPN gateway.",
-        subcommands: [UserCommand.self, VNetCommand.self, CACommand.self, CertCommand.self, CRLCommand.self]
+        subcommands: [UserCommand.self, VNetCommand.self, CACommand.self, CertCommand.self, CRLCommand.self,
+            ClientPackageCommand.self,
+        ]
     )
 }
 

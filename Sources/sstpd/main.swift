@@ -27,6 +27,8 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("sstp-hello-interval")) var helloInterval: Int?
     @Option(name: .customLong("sstp-max-connect-retries")) var maxConnectRequestRetries: Int?
     @Option(name: .customLong("ppp-mru")) var mru: Int?
+    @Option(name: .customLong("sstp-legacy-eap-tls-binding"), help: "true or false: accept pppd 2.4's EAP-TLS binding.")
+    var legacyEAPTLSBinding: Bool?
     @Option(name: .customLong("ppp-max-auth-attempts")) var maxAuthenticationAttempts: Int?
     @Option(name: .customLong("ppp-ipv6"), help: "true or false.") var ipv6: Bool?
     @Option(name: .customLong("pool-network")) var poolNetwork: String?
@@ -39,8 +41,14 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("users-file")) var usersFile: String?
     @Option(name: .customLong("auth-methods"), help: "Comma-separated, preferred first: mschapv2, eap-tls.")
     var authMethods: String?
-    @Option(name: .customLong("auth-client-ca"), help: "Roots for client certificates (EAP-TLS).") var clientCAFile: String?
+    @Option(name: .customLong("auth-client-ca"), help: "Comma-separated PEM files of roots for client certificates (EAP-TLS).")
+    var clientCAFiles: String?
     @Option(name: .customLong("auth-pki-dir"), help: "sstpctl PKI directory (revocations).") var pkiDirectory: String?
+    @Option(name: .customLong("auth-crl"), help: "Comma-separated CRL files checked for client certificates.")
+    var crlFiles: String?
+    @Option(name: .customLong("crl-listen"), help: "Serve the CRL over HTTP on ADDRESS:PORT.") var crlListen: String?
+    @Option(name: .customLong("crl-path"), help: "URL path of the served CRL.") var crlPath: String?
+    @Option(name: .customLong("crl-file"), help: "The CRL file to serve (default: PKI dir's crl.pem).") var crlFile: String?
     @Option(name: .customLong("limits-max-sessions")) var maxSessions: Int?
     @Option(name: .customLong("limits-sku"), help: "Basic, VpnGw1, VpnGw2 or VpnGw3.") var sku: String?
     @Option(name: .customLong("limits-aggregate-mbps"), help: "Shared throughput cap; 0 = none.") var aggregateMbps: Int?
@@ -81,6 +89,7 @@ struct SSTPD: ParsableCommand {
         set(negotiationTimeout, \.negotiationTimeout)
         set(helloInterval, \.helloInterval)
         set(maxConnectRequestRetries, \.maxConnectRequestRetries)
+        set(legacyEAPTLSBinding, \.legacyEAPTLSBinding)
         set(mru, \.mru)
         set(maxAuthenticationAttempts, \.maxAuthenticationAttempts)
         set(ipv6, \.ipv6)
@@ -93,8 +102,12 @@ struct SSTPD: ParsableCommand {
         set(tunMTU, \.tunMTU)
         set(usersFile, \.usersFile)
         set(list(authMethods), \.authMethods)
-        if let clientCAFile { c.clientCAFile = clientCAFile }
+        set(list(clientCAFiles), \.clientCAFiles)
         if let pkiDirectory { c.pkiDirectory = pkiDirectory }
+        set(list(crlFiles), \.crlFiles)
+        if let crlListen { c.crlListen = crlListen }
+        set(crlPath, \.crlPath)
+        if let crlFile { c.crlFile = crlFile }
         if let maxSessions { c.maxSessions = maxSessions }
         if let sku { c.sku = sku }
         if let aggregateMbps { c.aggregateMbps = aggregateMbps }

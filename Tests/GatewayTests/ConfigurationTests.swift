@@ -53,6 +53,50 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("[auth] client_ca takes one file or several; [auth] crl and [crl] parse and validate")
+    func certificateKeys() throws {
+        let single = try ConfigurationFile.parse("[auth]\nmethods = [\"eap-tls\"]\nclient_ca = \"/a.pem\"\n")
+        #expect(single.clientCAFiles == ["/a.pem"])
+        let several = try ConfigurationFile.parse(
+            """
+            [auth]
+            methods = ["eap-tls", "mschapv2"]
+            client_ca = ["/a.pem", "/b.pem"]
+            crl = "/a.crl"
+            pki_dir = "/var/lib/sstpd/pki"
+            [crl]
+            listen = "0.0.0.0:80"
+            path = "/crl/sstpd.crl"
+            """)
+        #expect(several.clientCAFiles == ["/a.pem", "/b.pem"])
+        #expect(several.crlFiles == ["/a.crl"])
+        #expect(several.crlListen == "0.0.0.0:80")
+        #expect(several.crlPath == "/crl/sstpd.crl")
+        #expect(several.effectiveCRLFile == "/var/lib/sstpd/pki/crl.pem")
+        _ = try several.validate()
+        #expect(throws: ServerConfiguration.Error.self) { try ConfigurationFile.parse("[auth]\nclient_ca = 3\n") }
+    }
+
+    @Test(
+        "certificate settings that cannot work are refused with the key named",
+        arguments: ["auth.client_ca", "auth.crl", "crl.listen", "crl.path", "crl.file"])
+    func certificateValidation(key: String) {
+        var c = ServerConfiguration()
+        switch key {
+        case "auth.client_ca": c.authMethods = ["eap-tls"]
+        case "auth.crl": c.crlFiles = ["/x.crl"]
+        case "crl.listen": (c.crlListen, c.crlFile) = ("80", "/x")
+        case "crl.path": (c.crlListen, c.crlFile, c.crlPath) = ("0.0.0.0:80", "/x", "x")
+        default: c.crlListen = "0.0.0.0:80"
+        }
+        do {
+            _ = try c.validate()
+            Issue.record("accepted a bad \(key)")
+        } catch {
+            #expect(error.description.hasPrefix(key), "\(error)")
+        }
+    }
+
     @Test(
         "validation names the offending key",
         arguments: ["pool.network", "pool.network/31", "pool.gateway", "pool.dns", "sstp.hash_protocols", "ppp.mru", "log.level"])
@@ -86,13 +130,25 @@ struct UserDatabaseTests {
     @Test("the file format: parse(vector) == value and serialized() == vector")
     func format() throws {
         let text = """
-            # sstpd users: NAME:NT-HASH (MD4 of the UTF-16LE password). Managed by `sstpctl user`.
+            # sstpd users: NAME:NT-HASH[:METHODS] (MD4 of the UTF-16LE password; * = none). Managed by `sstpctl user`.
             User:44EBBA8D5312B8D611474411F56989AE
+            pw-only:44EBBA8D5312B8D611474411F56989AE:mschapv2
+            both:44EBBA8D5312B8D611474411F56989AE:eap-tls,mschapv2
+            cert-only:*:eap-tls
 
             """
         let database = try UserDatabase(parsing: text)
-        #expect(database.users == [UserRecord(name: "User", ntPasswordHash: Self.clientPassHash)])
+        #expect(
+            database.users == [
+                UserRecord(name: "User", ntPasswordHash: Self.clientPassHash),
+                UserRecord(name: "pw-only", ntPasswordHash: Self.clientPassHash, allowedMethods: [.msCHAPv2]),
+                UserRecord(name: "both", ntPasswordHash: Self.clientPassHash, allowedMethods: [.msCHAPv2, .eapTLS]),
+                UserRecord(name: "cert-only", ntPasswordHash: nil, allowedMethods: [.eapTLS]),
+            ])
         #expect(database.serialized() == text)
+        #expect(database.lookup("User")?.allows(.eapTLS) == true)
+        #expect(database.lookup("pw-only")?.allows(.eapTLS) == false)
+        #expect(database.lookup("cert-only")?.allows(.msCHAPv2) == false)
     }
 
     @Test("lookups ignore a DOMAIN\\\\ prefix and letter case")
@@ -109,6 +165,9 @@ struct UserDatabaseTests {
             "alice\n", "alice:1234\n", "alice:ZZEBBA8D5312B8D611474411F56989AE\n",
             "a b:44EBBA8D5312B8D611474411F56989AE\n",
             "a:44EBBA8D5312B8D611474411F56989AE\nA:44EBBA8D5312B8D611474411F56989AE\n",
+            // Per-user methods: unknown or empty lists, and a password-less user that could use MS-CHAPv2.
+            "a:44EBBA8D5312B8D611474411F56989AE:pap\n", "a:44EBBA8D5312B8D611474411F56989AE:\n", "a:*\n",
+            "a:*:mschapv2\n", "a:*:eap-tls:x\n",
         ])
     func malformed(text: String) {
         #expect(throws: UserDatabase.Error.self) { try UserDatabase(parsing: text) }

@@ -35,7 +35,7 @@ struct EAPTLSGatewayTests {
     static func gateway(_ material: Material) async throws -> InProcessGateway {
         try await InProcessGateway.start {
             $0.authMethods = ["eap-tls", "mschapv2"]
-            $0.clientCAFile = material.pki.caCertificatePath
+            $0.clientCAFiles = [material.pki.caCertificatePath]
             $0.pkiDirectory = material.pki.directory
         }
     }

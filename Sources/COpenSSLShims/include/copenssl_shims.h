@@ -34,5 +34,14 @@ STACK_OF(X509) *cshim_sk_X509_new_null(void);
 /// Pushes `cert` without taking a reference; the stack must be freed with `cshim_sk_X509_free` (not pop_free).
 int cshim_sk_X509_push(STACK_OF(X509) *stack, X509 *cert);
 void cshim_sk_X509_free(STACK_OF(X509) *stack);
+/// Frees the stack and every certificate in it (for stacks OpenSSL handed over, e.g. from PKCS12_parse).
+void cshim_sk_X509_pop_free(STACK_OF(X509) *stack);
+int cshim_sk_X509_num(const STACK_OF(X509) *stack);
+
+STACK_OF(X509_NAME) *cshim_sk_X509_NAME_new_null(void);
+
+// STACK_OF(X509_REVOKED) readers, for CRL checking.
+int cshim_sk_X509_REVOKED_num(const STACK_OF(X509_REVOKED) *stack);
+X509_REVOKED *cshim_sk_X509_REVOKED_value(const STACK_OF(X509_REVOKED) *stack, int index);
 
 #endif

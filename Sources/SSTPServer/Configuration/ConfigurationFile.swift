@@ -44,6 +44,7 @@ public enum ConfigurationFile {
                 try reader.int(table, "negotiation_timeout", into: &c.negotiationTimeout)
                 try reader.int(table, "hello_interval", into: &c.helloInterval)
                 try reader.int(table, "max_connect_retries", into: &c.maxConnectRequestRetries)
+                try reader.bool(table, "legacy_eap_tls_binding", into: &c.legacyEAPTLSBinding)
             case "ppp":
                 try reader.int(table, "mru", into: &c.mru)
                 try reader.int(table, "max_auth_attempts", into: &c.maxAuthenticationAttempts)
@@ -61,8 +62,13 @@ public enum ConfigurationFile {
                 try reader.string(table, "file", into: &c.usersFile)
             case "auth":
                 try reader.strings(table, "methods", into: &c.authMethods)
-                try reader.optionalString(table, "client_ca", into: &c.clientCAFile)
+                try reader.stringOrStrings(table, "client_ca", into: &c.clientCAFiles)
                 try reader.optionalString(table, "pki_dir", into: &c.pkiDirectory)
+                try reader.stringOrStrings(table, "crl", into: &c.crlFiles)
+            case "crl":
+                try reader.optionalString(table, "listen", into: &c.crlListen)
+                try reader.string(table, "path", into: &c.crlPath)
+                try reader.optionalString(table, "file", into: &c.crlFile)
             case "limits":
                 try reader.optionalInt(table, "max_sessions", into: &c.maxSessions)
                 try reader.optionalString(table, "sku", into: &c.sku)
@@ -81,12 +87,13 @@ public enum ConfigurationFile {
     static let keys: [String: Set<String>] = [
         "listen": ["address", "port"],
         "tls": ["certificate", "private_key", "min_version"],
-        "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries"],
+        "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries", "legacy_eap_tls_binding"],
         "ppp": ["mru", "max_auth_attempts", "ipv6"],
         "pool": ["network", "gateway", "dns", "routes", "domain"],
         "tun": ["name", "mtu"],
         "users": ["file"],
-        "auth": ["methods", "client_ca", "pki_dir"],
+        "auth": ["methods", "client_ca", "pki_dir", "crl"],
+        "crl": ["listen", "path", "file"],
         "limits": ["max_sessions", "sku", "aggregate_mbps"],
         "vnet": ["topology"],
         "log": ["level"],
@@ -138,6 +145,17 @@ public enum ConfigurationFile {
             guard let value = t[key] else { return }
             guard let b = value.bool else { throw error("\(section).\(key) must be true or false") }
             target = b
+        }
+
+        /// A string or an array of strings (a single file or several).
+        func stringOrStrings(_ t: [String: TOMLValue], _ key: String, into target: inout [String])
+            throws(ServerConfiguration.Error)
+        {
+            if let single = t[key]?.string {
+                target = [single]
+            } else {
+                do { try strings(t, key, into: &target) } catch { throw self.error("\(section).\(key) must be a string or an array of strings") }
+            }
         }
 
         func strings(_ t: [String: TOMLValue], _ key: String, into target: inout [String]) throws(ServerConfiguration.Error) {

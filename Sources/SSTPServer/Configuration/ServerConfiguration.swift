@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var helloInterval: Int = 60
     /// Connect Requests NAKed before the call is aborted (MS-SSTP Appendix A <2>: Windows allows 3).
     public var maxConnectRequestRetries: Int = 3
+    /// Also accept the EAP-TLS crypto binding Linux sstpc + pppd 2.4.x computes (HLAK = MSK[0..<16] ‖ MSK[32..<48]
+    /// instead of MSK[0..<32]); off by default (not MS-SSTP). See docs/interop.md, case 10.
+    public var legacyEAPTLSBinding: Bool = false
 
     /// `[ppp]`
     public var mru: Int = 1400
@@ -54,10 +57,23 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Authentication methods in order of preference: "mschapv2", "eap-tls". The first is requested in LCP; the
     /// others are accepted when the client Naks with them.
     public var authMethods: [String] = ["mschapv2"]
-    /// Trusted roots for client certificates (EAP-TLS), PEM; several roots may be concatenated.
-    public var clientCAFile: String?
+    /// Trusted roots for client certificates (EAP-TLS): PEM files, each with one or more certificates (Azure
+    /// allows 20 roots). Intermediates that issue client certificates may be listed too.
+    public var clientCAFiles: [String] = []
     /// sstpctl's PKI directory: certificates revoked there (by thumbprint) are refused; re-read per connection.
     public var pkiDirectory: String?
+    /// CRL files (PEM or DER) from the client CAs: certificates listed are refused. Each must be signed by a
+    /// certificate in `clientCAFiles`; re-read per connection.
+    public var crlFiles: [String] = []
+
+    /// `[crl]`: serve a CRL over plain HTTP at its distribution point (Windows checks the server certificate's
+    /// revocation and fails with 0x80092013 if the CRL cannot be fetched). Off unless `crlListen` is set.
+    /// "ADDRESS:PORT", e.g. "0.0.0.0:80".
+    public var crlListen: String?
+    /// The URL path served, e.g. "/sstpd.crl" (the path of the URL given to `sstpctl cert server --crl-url`).
+    public var crlPath: String = "/sstpd.crl"
+    /// The CRL file served (PEM or DER; sent as DER). Re-read when it changes. Default: `pki_dir`'s crl.pem.
+    public var crlFile: String?
 
     /// `[limits]`
     /// Maximum concurrent SSTP sessions; unset: the SKU's limit, or 1024 without a SKU.
@@ -118,8 +134,16 @@ public struct ServerConfiguration: Sendable, Equatable {
         else {
             throw Error("auth.methods: a list of \"mschapv2\" and \"eap-tls\", each at most once")
         }
-        if authMethods.contains("eap-tls") && clientCAFile == nil {
+        if authMethods.contains("eap-tls") && clientCAFiles.isEmpty {
             throw Error("auth.client_ca: EAP-TLS needs the roots that issue client certificates")
+        }
+        if !crlFiles.isEmpty && clientCAFiles.isEmpty {
+            throw Error("auth.crl: CRLs are checked against auth.client_ca, which is not set")
+        }
+        if let crlListen {
+            guard Self.splitHostPort(crlListen) != nil else { throw Error("crl.listen: use ADDRESS:PORT") }
+            guard crlPath.hasPrefix("/"), !crlPath.contains(" ") else { throw Error("crl.path: an absolute URL path") }
+            guard effectiveCRLFile != nil else { throw Error("crl.file: which CRL to serve (or set auth.pki_dir)") }
         }
         guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
         guard !tunName.isEmpty, tunName.utf8.count < 16 else { throw Error("tun.name: 1–15 characters") }
@@ -132,6 +156,22 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw Error("log.level: \(logLevel) is not a level")
         }
         return (network, gateway)
+    }
+
+    /// The CRL file the `[crl]` listener serves: `crl.file`, else `pki_dir`'s crl.pem.
+    public var effectiveCRLFile: String? {
+        crlFile ?? pkiDirectory.map { $0 + "/crl.pem" }
+    }
+
+    /// "host:port" or "[v6]:port" → (host, port).
+    public static func splitHostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
     }
 
     /// The session limit in force: the explicit value, else the SKU's, else 1024.

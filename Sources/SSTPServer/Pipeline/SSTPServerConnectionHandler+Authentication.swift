@@ -53,9 +53,13 @@ extension SSTPServerConnectionHandler {
                 user = username
                 logger[metadataKey: "user"] = "\(username)"
                 let record = gateway.state.lookupUser(username)
-                execute(
-                    authenticator!.credentialsLookedUp(
-                        ntPasswordHash: record?.ntPasswordHash, nextChallenge: SecureRandom.bytes(16)))
+                var hash = record?.ntPasswordHash
+                if let record, !record.allows(.msCHAPv2) {
+                    // Same answer as a wrong password (E=691): the response does not tell which one it was.
+                    logger.warning("MS-CHAPv2 not allowed for this user")
+                    hash = nil
+                }
+                execute(authenticator!.credentialsLookedUp(ntPasswordHash: hash, nextChallenge: SecureRandom.bytes(16)))
             case .succeeded(let result):
                 authenticationSucceeded(result)
             case .failed(let reason):
@@ -71,7 +75,7 @@ extension SSTPServerConnectionHandler {
 
     /// Authentication finished with `method`: lease an address, start the NCPs, and give SSTP the HLAK so the crypto
     /// binding can be verified.
-    func authenticated(user username: String, method: String, hlak: [UInt8]) {
+    func authenticated(user username: String, method: String, hlak: [UInt8], legacyHLAK: [UInt8]? = nil) {
         user = username
         logger[metadataKey: "user"] = "\(username)"
         let leaseKey = UserDatabase.canonical(username)
@@ -101,7 +105,7 @@ extension SSTPServerConnectionHandler {
                 suggestedPeerInterfaceIdentifier: IPV6CPInterfaceIdentifier(Self.interfaceIdentifier(SecureRandom.bytes(8))))
         }
         execute(ppp.authenticationSucceeded(ipcp: ipcp, ipv6cp: ipv6cp))
-        execute(sstp.innerAuthenticationCompleted(hlak: hlak))
+        execute(sstp.innerAuthenticationCompleted(hlak: hlak, legacyHLAK: legacyHLAK))
     }
 
     /// A non-zero 64-bit interface identifier from random bytes.
@@ -152,8 +156,13 @@ extension SSTPServerConnectionHandler {
                 case .send(let data):
                     execute(eap!.sendMethodRequest(typeData: data))
                 case .succeeded(let result):
+                    // Logged with every later line of this session: which TLS the client used inside EAP.
+                    logger[metadataKey: "eap-tls"] = "\(result.tlsVersion) \(result.cipher)"
+                    if let thumbprint = result.peerCertificate?.sha1ThumbprintHex {
+                        logger[metadataKey: "certificate"] = "\(thumbprint)"
+                    }
                     if let user = authorize(result) {
-                        eapResult = (user, result.keys.hlak)
+                        eapResult = (user, result.keys)
                         execute(eap!.methodSucceeded())
                     } else {
                         execute(eap!.methodFailed("client certificate refused"))
@@ -163,9 +172,11 @@ extension SSTPServerConnectionHandler {
                     execute(eap!.methodFailed("\(failure)"))
                 }
             case .succeeded:
-                guard let (user, hlak) = eapResult else { continue }
+                guard let (user, keys) = eapResult else { continue }
                 eapResult = nil
-                authenticated(user: user, method: "EAP-TLS", hlak: hlak)
+                authenticated(
+                    user: user, method: "EAP-TLS", hlak: keys.hlak,
+                    legacyHLAK: settings.legacyEAPTLSBinding ? keys.pppd24HLAK : nil)
             case .failed(let reason):
                 logger.warning("authentication failed, closing", metadata: ["method": "EAP-TLS", "reason": "\(reason)"])
                 gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
@@ -183,17 +194,24 @@ extension SSTPServerConnectionHandler {
             return nil
         }
         var refusal: String?
+        let now = Int64(Date().timeIntervalSince1970)
         let revoked = revokedThumbprints()
+        let crl = certificateRevocationList(now: now)
+        let user = certificate.subjectCommonName ?? ""
         if !certificate.hasClientAuthUsage {
             refusal = "certificate without the clientAuth extended key usage"
-        } else if !certificate.isValid(at: Int64(Date().timeIntervalSince1970)) {
+        } else if !certificate.isValid(at: now) {
             refusal = "certificate outside its validity period"
-        } else if revoked == nil {
+        } else if revoked == nil || crl == nil {
             refusal = "the revocation list cannot be read"
         } else if revoked!.contains(certificate.sha1ThumbprintHex.uppercased()) {
             refusal = "certificate revoked"
-        } else if (certificate.subjectCommonName ?? "").isEmpty {
+        } else if crl!.isRevoked(certificate) {
+            refusal = "certificate revoked by CRL"
+        } else if user.isEmpty {
             refusal = "certificate without a subject common name"
+        } else if let record = gateway.state.lookupUser(user), !record.allows(.eapTLS) {
+            refusal = "EAP-TLS not allowed for this user"
         }
         if let refusal {
             logger.warning(
@@ -202,6 +220,23 @@ extension SSTPServerConnectionHandler {
             return nil
         }
         return certificate.subjectCommonName
+    }
+
+    /// The configured CRLs, each verified against the client CAs; nil (logged) if one cannot be used, in which case
+    /// nothing is accepted. Re-read per authentication so a new CRL applies without a restart.
+    private func certificateRevocationList(now: Int64) -> CertificateRevocationList? {
+        guard !settings.crlFiles.isEmpty else { return CertificateRevocationList() }
+        do {
+            let list = try CertificateRevocationList(issuersFiles: settings.clientCAFiles, crlFiles: settings.crlFiles)
+            for stale in list.staleCRLIssuers(at: now) {
+                logger.warning("CRL past its nextUpdate; still applied", metadata: ["issuer": "\(stale)"])
+            }
+            return list
+        } catch {
+            // Fail closed: a CRL that cannot be read or verified must not let a revoked certificate in.
+            logger.error("cannot use the configured CRLs; refusing certificates", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Revoked SHA-1 thumbprints (upper-case hex); nil if the index cannot be read (then nothing is accepted).

@@ -41,7 +41,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     var eap: EAPAuthenticator?
     var eapTLS: EAPTLSServer?
     /// The authorized user and HLAK between the method's success and EAP-Success.
-    var eapResult: (user: String, hlak: [UInt8])?
+    var eapResult: (user: String, keys: EAPTLSKeys)?
 
     let gateway: GatewayServer
     let settings: SessionSettings
@@ -324,6 +324,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             switch action {
             case .send(let message):
                 logger.debug("SSTP control sent", metadata: ["message": "\(message.messageType)"])
+                if message.messageType == .callAbort {
+                    // Logged now: the peer often closes TCP before the abort timer would report the reason.
+                    logger.warning("aborting the call", metadata: ["reason": "\(sstp.abortReason.map { "\($0)" } ?? "?")"])
+                    gateway.counters.callAborts.add(1, ordering: .relaxed)
+                }
                 guard let context else { return }
                 var out = context.channel.allocator.buffer(capacity: message.length)
                 out.writeSSTPControlMessage(message)
@@ -336,7 +341,13 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 execute(ppp.lowerLayerUp())
             case .callConnected(let hashProtocol):
                 callConnected = true
-                logger.notice("call connected, crypto binding verified", metadata: ["hash": "\(hashProtocol)"])
+                if sstp.verifiedWithLegacyHLAK {
+                    logger.notice(
+                        "call connected, crypto binding verified",
+                        metadata: ["hash": "\(hashProtocol)", "binding-key": "pppd-2.4 EAP-TLS (sstp.legacy_eap_tls_binding)"])
+                } else {
+                    logger.notice("call connected, crypto binding verified", metadata: ["hash": "\(hashProtocol)"])
+                }
                 gateway.state.update(sessionID) {
                     $0.cryptoBinding = "\(hashProtocol)"
                     $0.phase = "connected"

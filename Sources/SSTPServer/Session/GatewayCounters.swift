@@ -9,6 +9,8 @@ public final class GatewayCounters: Sendable {
     public let spoofedDropped = Atomic<Int>(0)
     public let handshakeTimeouts = Atomic<Int>(0)
     public let sessionLimitRefusals = Atomic<Int>(0)
+    /// Calls we aborted (MS-SSTP §3.1.5.1), e.g. for a crypto binding that did not verify.
+    public let callAborts = Atomic<Int>(0)
 
     public init() {}
 }

@@ -22,6 +22,11 @@ struct SessionSettings: Sendable {
     /// The inner TLS server for EAP-TLS (same certificate, client certificates required), when EAP-TLS is on.
     var eapTLSContext: TLSContext?
     var pkiDirectory: String?
+    /// Client certificate issuers and the CRLs checked against them (re-read per EAP-TLS authentication).
+    var clientCAFiles: [String]
+    var crlFiles: [String]
+    /// Also accept the EAP-TLS crypto binding of sstp-client + pppd 2.4.x (see `SSTPServerStateMachine`).
+    var legacyEAPTLSBinding: Bool
     /// The name we give as authenticator in MS-CHAPv2 Challenges.
     var authenticatorName: String
 
@@ -51,12 +56,15 @@ struct SessionSettings: Sendable {
         let methods = configuration.authMethods.map { $0 == "eap-tls" ? PPPAuthenticationProtocol.eap : .msCHAPv2 }
         authenticationProtocol = methods.first ?? .msCHAPv2
         alternativeAuthenticationProtocols = Array(methods.dropFirst())
-        if configuration.authMethods.contains("eap-tls"), let clientCAFile = configuration.clientCAFile {
+        if configuration.authMethods.contains("eap-tls"), !configuration.clientCAFiles.isEmpty {
             eapTLSContext = try TLSContext.server(
                 certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile,
-                clientTrustRootsFile: clientCAFile)
+                clientTrustRootsFiles: configuration.clientCAFiles)
         }
         pkiDirectory = configuration.pkiDirectory
+        clientCAFiles = configuration.clientCAFiles
+        crlFiles = configuration.crlFiles
+        legacyEAPTLSBinding = configuration.legacyEAPTLSBinding
         dhcp = DHCPInformResponder(
             configuration: DHCPInformConfiguration(
                 routes: configuration.routes.compactMap(IPv4Network.init).map {

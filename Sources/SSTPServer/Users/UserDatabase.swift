@@ -1,18 +1,41 @@
 import Foundation
 
-/// One local user: a name and the NT password hash (MD4 of the UTF-16LE password, RFC 2759 §8.3).
-/// The password itself is never stored.
+/// An authentication method a user may be allowed (`[auth] methods` globally, per user in the users file).
+public enum AuthenticationMethod: String, Sendable, Hashable, CaseIterable, Comparable {
+    case msCHAPv2 = "mschapv2"
+    case eapTLS = "eap-tls"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// One local user: a name, the NT password hash (MD4 of the UTF-16LE password, RFC 2759 §8.3) and which
+/// authentication methods the user may use. The password itself is never stored.
 public struct UserRecord: Sendable, Equatable {
     public var name: String
-    public var ntPasswordHash: [UInt8]
+    /// nil for a certificate-only user (no MS-CHAPv2 password).
+    public var ntPasswordHash: [UInt8]?
+    /// nil: whatever `[auth] methods` allows. Otherwise only these (still within `[auth] methods`).
+    public var allowedMethods: Set<AuthenticationMethod>?
 
-    public init(name: String, ntPasswordHash: [UInt8]) {
+    public init(name: String, ntPasswordHash: [UInt8]?, allowedMethods: Set<AuthenticationMethod>? = nil) {
         self.name = name
         self.ntPasswordHash = ntPasswordHash
+        self.allowedMethods = allowedMethods
+    }
+
+    /// Whether this user's own policy lets `method` through (the global policy is checked separately).
+    public func allows(_ method: AuthenticationMethod) -> Bool {
+        allowedMethods?.contains(method) ?? true
     }
 }
 
-/// The local credential store: a text file, one `name:NTHASH` line per user, readable by root only.
+/// The local credential store: a text file readable by root only, one line per user:
+///
+///     NAME:NTHASH                  password user, methods as `[auth] methods`
+///     NAME:NTHASH:mschapv2         password user limited to these methods (comma-separated)
+///     NAME:*:eap-tls               certificate-only user (no password), limited to EAP-TLS
+///
+/// Certificate users need no line at all (the certificate's subject CN is the user name); a line restricts them.
 ///
 /// Lookups ignore a `DOMAIN\` prefix and letter case, as Windows sends `DOMAIN\user` and treats
 /// user names case-insensitively.
@@ -34,25 +57,43 @@ public struct UserDatabase: Sendable, Equatable {
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let colon = line.lastIndex(of: ":") else {
-                throw Error("line \(index + 1): expected NAME:NTHASH")
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count == 2 || fields.count == 3 else {
+                throw Error("line \(index + 1): expected NAME:NTHASH or NAME:NTHASH:METHODS")
             }
-            let name = String(line[..<colon])
-            let hex = String(line[line.index(after: colon)...])
+            let name = fields[0]
             guard Self.isValidName(name) else { throw Error("line \(index + 1): invalid user name") }
-            guard let hash = Self.decodeHex(hex), hash.count == 16 else {
-                throw Error("line \(index + 1): the NT hash must be 32 hex digits")
+            var hash: [UInt8]?
+            if fields[1] != "*" {
+                guard let decoded = Self.decodeHex(fields[1]), decoded.count == 16 else {
+                    throw Error("line \(index + 1): the NT hash must be 32 hex digits (or * for none)")
+                }
+                hash = decoded
+            }
+            var methods: Set<AuthenticationMethod>?
+            if fields.count == 3 {
+                let names = fields[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let parsed = names.compactMap(AuthenticationMethod.init(rawValue:))
+                guard !parsed.isEmpty, parsed.count == names.count else {
+                    throw Error("line \(index + 1): methods are a comma-separated list of mschapv2, eap-tls")
+                }
+                methods = Set(parsed)
+            }
+            if hash == nil && methods?.contains(.msCHAPv2) != false {
+                throw Error("line \(index + 1): a user without a password must be limited to eap-tls")
             }
             guard lookup(name) == nil else { throw Error("line \(index + 1): duplicate user \(name)") }
-            users.append(UserRecord(name: name, ntPasswordHash: hash))
+            users.append(UserRecord(name: name, ntPasswordHash: hash, allowedMethods: methods))
         }
     }
 
     /// The file text for this database.
     public func serialized() -> String {
-        var out = "# sstpd users: NAME:NT-HASH (MD4 of the UTF-16LE password). Managed by `sstpctl user`.\n"
+        var out = "# sstpd users: NAME:NT-HASH[:METHODS] (MD4 of the UTF-16LE password; * = none). Managed by `sstpctl user`.\n"
         for user in users {
-            out += "\(user.name):\(user.ntPasswordHash.map { Self.hexDigits($0) }.joined())\n"
+            let hash = user.ntPasswordHash.map { $0.map { Self.hexDigits($0) }.joined() } ?? "*"
+            let methods = user.allowedMethods.map { ":" + $0.sorted().map(\.rawValue).joined(separator: ",") } ?? ""
+            out += "\(user.name):\(hash)\(methods)\n"
         }
         return out
     }
@@ -66,7 +107,13 @@ public struct UserDatabase: Sendable, Equatable {
     /// Adds a user or replaces the hash of an existing one.
     public mutating func set(_ record: UserRecord) throws(UserDatabase.Error) {
         guard Self.isValidName(record.name) else { throw Error("invalid user name: \(record.name.debugDescription)") }
-        guard record.ntPasswordHash.count == 16 else { throw Error("an NT hash is 16 bytes") }
+        guard record.ntPasswordHash == nil || record.ntPasswordHash?.count == 16 else {
+            throw Error("an NT hash is 16 bytes")
+        }
+        if record.ntPasswordHash == nil && record.allowedMethods?.contains(.msCHAPv2) != false {
+            throw Error("a user without a password must be limited to eap-tls")
+        }
+        if let methods = record.allowedMethods, methods.isEmpty { throw Error("an empty method list locks the user out") }
         let key = Self.canonical(record.name)
         if let index = users.firstIndex(where: { Self.canonical($0.name) == key }) {
             users[index] = record

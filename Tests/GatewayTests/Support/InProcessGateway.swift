@@ -36,7 +36,11 @@ final class InProcessGateway: Sendable {
     let port: Int
     let group: MultiThreadedEventLoopGroup
 
+    /// Warnings and worse the gateway logged (tests assert refusals are logged with their reason).
+    let logs: LogRecorder
+
     static func start(
+        users: UserDatabase = Fixtures.users,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> InProcessGateway {
         var configuration = ServerConfiguration()
@@ -52,20 +56,25 @@ final class InProcessGateway: Sendable {
             certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile)
         let device = InMemoryHostDevice(hosts: [Fixtures.hostAddress.value])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        var logger = Logger(label: "test-sstpd")
+        let logs = LogRecorder()
+        var logger = Logger(label: "test-sstpd") { _ in RecordingLogHandler(recorder: logs) }
         logger.logLevel = .warning
         let server = try GatewayServer(
-            configuration: configuration, tlsContext: tls, device: device, users: Fixtures.users, group: group,
+            configuration: configuration, tlsContext: tls, device: device, users: users, group: group,
             logger: logger)
         let address = try await server.start()
-        return InProcessGateway(server: server, device: device, port: address.port!, group: group)
+        return InProcessGateway(server: server, device: device, port: address.port!, group: group, logs: logs)
     }
 
-    private init(server: GatewayServer, device: InMemoryHostDevice, port: Int, group: MultiThreadedEventLoopGroup) {
+    private init(
+        server: GatewayServer, device: InMemoryHostDevice, port: Int, group: MultiThreadedEventLoopGroup,
+        logs: LogRecorder
+    ) {
         self.server = server
         self.device = device
         self.port = port
         self.group = group
+        self.logs = logs
     }
 
     func dialConfiguration(user: String = "alice", password: String = "alice-password") -> DialConfiguration {
