@@ -101,6 +101,7 @@ struct EAPTLSGatewayTests {
         #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
         #expect(gateway.server.state.poolUsage().used == 0)
         #expect(gateway.server.counters.authenticationFailures.load(ordering: .relaxed) == 1)
+        #expect(gateway.logs.contains("EAP-TLS refused", "reason", "certificate revoked"), "\(gateway.logs.all)")
         // Other certificates are unaffected.
         let carol = try await SSTPDialer.connect(
             Self.dial(gateway, material.carol, user: "carol"), group: gateway.group, logger: quietLogger)
@@ -131,6 +132,12 @@ struct EAPTLSGatewayTests {
         #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
         #expect(gateway.server.state.poolUsage().used == 0)
         #expect(gateway.server.counters.authenticationFailures.load(ordering: .relaxed) == 1)
+        // OpenSSL's chain verification refuses both already (sstpd checks EKU and validity again after it); the log
+        // carries its verification result.
+        let reason = kind == "expired" ? "certificate has expired" : "unsuitable certificate purpose"
+        #expect(
+            gateway.logs.all.contains { $0.message == "EAP-TLS failed" && ($0.metadata["reason"] ?? "").contains(reason) },
+            "\(gateway.logs.all)")
         try await gateway.stop()
     }
 
@@ -145,6 +152,11 @@ struct EAPTLSGatewayTests {
         }
         #expect(await gateway.server.state.waitUntilNoSessions(timeout: .seconds(10)))
         #expect(gateway.server.state.poolUsage().used == 0)
+        #expect(gateway.server.counters.authenticationFailures.load(ordering: .relaxed) == 1)
+        // The TLS layer refused the chain: logged with OpenSSL's verification result.
+        #expect(
+            gateway.logs.all.contains { $0.message == "EAP-TLS failed" && ($0.metadata["reason"] ?? "").contains("certificate verify failed") },
+            "\(gateway.logs.all)")
         try await gateway.stop()
     }
 }
