@@ -10,7 +10,12 @@
 # DOWN_PORT, UP_PORT, TRANSFER_BYTES (0 = no transfer), END (client-term | pppd-term | wait-server), HOLD (seconds),
 # RETRIES (sstpc start-up race retries allowed), UP_TIMEOUT (seconds), IDLE (seconds of silence after the ping),
 # VNET (addresses of simulated-VNet VMs to ping and echo-check, space-separated, or empty), ECHO_CHECK (an sstpctl
-# binary the guest can see, for `sstpctl vnet echo-check`).
+# binary the guest can see, for `sstpctl vnet echo-check`), AUTH (mschapv2, the default, or eap-tls). With
+# AUTH=eap-tls: EAP_CERT, EAP_KEY (the client certificate and its key, PEM), EAP_CA (the roots pppd checks sstpd's
+# inner EAP-TLS certificate against), EAP_SERVER_NAME (pppd's `remotename`: the CN it expects in that certificate),
+# EAP_TLS_MAX (pppd's `max-tls-version`, empty = pppd's default, 1.2); USER is then pppd's EAP identity and no
+# password is passed (sstpc given --password watches the PPP frames itself and dies on EAP-TLS). LOG_LEVEL: sstpc's
+# --log-level for EAP-TLS (default 4; 7 dumps every SSTP packet in hex).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 mount -t proc proc /proc
@@ -50,8 +55,16 @@ ip link set lo up
 ip link set vec0 up
 ip addr add "$ADDR" dev vec0
 
-ppp_opts="require-mschap-v2 refuse-eap refuse-pap refuse-chap refuse-mschap noauth nodefaultroute nobsdcomp"
-ppp_opts="$ppp_opts nodeflate usepeerdns debug logfd 2"
+if [ "${AUTH:-mschapv2}" = eap-tls ]; then
+    # pppd's EAP-TLS client (built into Debian's pppd 2.4.9): the `ca`, `cert` and `key` options instead of
+    # /etc/ppp/eaptls-client; `remotename` is the CN pppd requires in sstpd's certificate.
+    ppp_opts="refuse-pap refuse-chap refuse-mschap refuse-mschap-v2 ca $EAP_CA cert $EAP_CERT key $EAP_KEY"
+    ppp_opts="$ppp_opts remotename $EAP_SERVER_NAME"
+    if [ -n "${EAP_TLS_MAX:-}" ]; then ppp_opts="$ppp_opts max-tls-version $EAP_TLS_MAX"; fi
+else
+    ppp_opts="require-mschap-v2 refuse-eap refuse-pap refuse-chap refuse-mschap"
+fi
+ppp_opts="$ppp_opts noauth nodefaultroute nobsdcomp nodeflate usepeerdns debug logfd 2"
 if [ "${IPV6:-0}" = 1 ]; then ppp_opts="$ppp_opts +ipv6"; else ppp_opts="$ppp_opts noipv6"; fi
 
 ppp_up() { ip -4 addr show dev ppp0 2>/dev/null | grep -q 'inet '; }
@@ -67,9 +80,15 @@ while :; do
     log=/tmp/sstpc.$attempt.log
     tc qdisc add dev vec0 root netem delay 10ms 2>/dev/null
     marker starting attempt=$attempt
-    # shellcheck disable=SC2086
-    sstpc --log-level 4 --log-stderr --user "$USER" --password "$PASSWORD" --ca-cert "$CA" "$SERVER" -- \
-        $ppp_opts > "$log" 2>&1 &
+    if [ "${AUTH:-mschapv2}" = eap-tls ]; then
+        # shellcheck disable=SC2086
+        sstpc --log-level "${LOG_LEVEL:-4}" --log-stderr --user "$USER" --ca-cert "$CA" "$SERVER" -- \
+            $ppp_opts > "$log" 2>&1 &
+    else
+        # shellcheck disable=SC2086
+        sstpc --log-level 4 --log-stderr --user "$USER" --password "$PASSWORD" --ca-cert "$CA" "$SERVER" -- \
+            $ppp_opts > "$log" 2>&1 &
+    fi
     pid=$!
     waited=0
     while alive "$pid" && ! ppp_up && [ "$waited" -lt $((${UP_TIMEOUT:-25} * 10)) ]; do

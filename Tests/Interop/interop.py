@@ -14,6 +14,7 @@ runner ends with "N passed, N failed" and exits non-zero on any failure. Standar
 import argparse
 import atexit
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -33,6 +34,7 @@ TAG = str(os.getpid() % 100000)
 GW_NS, HOST_NS = f"sigw{TAG}", f"sihost{TAG}"
 HOST_ADDRESS, GATEWAY_ADDRESS, POOL = "10.78.0.2", "10.77.0.1", "10.77.0.0/24"
 SERVER_PORT = 443
+SERVER_NAME = "sstp-interop.test"  # CN of the run's server certificate (certs/make-demo-certs.sh)
 TRANSFER_BYTES = 20 * 1024 * 1024
 DOWN_PORT, UP_PORT = 5001, 5002
 
@@ -217,6 +219,10 @@ def session_summary(entries):
             summary["method"] = meta.get("method")
         elif m.startswith("call connected, crypto binding verified"):
             summary["binding"] = meta.get("hash")
+            if "binding-key" in meta:  # only when the opt-in legacy EAP-TLS key verified it
+                summary["binding_key"] = meta["binding-key"]
+        elif m.startswith("aborting the call"):
+            summary["abort"] = meta.get("reason", "?")
         elif m.startswith("IPCP up"):
             summary["ipcp_address"] = meta.get("address")
             summary["dns"] = meta.get("dns")
@@ -224,12 +230,22 @@ def session_summary(entries):
             summary["ipv6cp"] = meta.get("peer-interface-id", "?")
         elif m.startswith("authentication attempt rejected"):
             summary["rejected"] = meta.get("error")
+        elif m.startswith(("EAP-TLS failed", "EAP-TLS refused")):
+            summary["eap_refused"] = f"{m}: {meta.get('reason', '?')}"
+        elif m.startswith("authentication failed"):
+            summary["auth_failed"] = meta.get("reason", "?")
         elif m.startswith("session closed"):
             summary["closed"] = meta.get("reason", "?")
+            summary["packets"] = (meta.get("packets-in"), meta.get("packets-out"))
         elif m.startswith("SSTP call ended"):
             summary["call_ended"] = meta.get("reason", "?")
         elif m.startswith("SSTP_DUPLEX_POST accepted"):
             summary["http"] = True
+        if "crypto binding failed" in m or "crypto binding failed" in meta.get("reason", ""):
+            summary["binding_failed"] = meta.get("reason", m)  # sstpd's abort reason, wherever it logs it
+        for key in ("eap-tls", "certificate"):  # set after EAP-TLS succeeds, on every later line of the session
+            if key in meta:
+                summary[key.replace("-", "_")] = meta[key]
         if e["level"] in ("warning", "error", "critical"):
             summary["problems"].append(m)
     return summary
@@ -246,7 +262,8 @@ class Guest:
 
     def __init__(self, run, index, user="alice", password="alice-password", ipv6=False, ping=True,
                  transfer=False, end="client-term", hold=20, idle=0, routes=("10.78.0.0/24",), vnet=(),
-                 echo_check=""):
+                 echo_check="", eap_tls=None, tls_max=""):
+        """eap_tls: (certificate, key) PEM files the guest can read: pppd authenticates with EAP-TLS as `user`."""
         self.run, self.index = run, index
         self.name = f"g{index}"
         self.tap = f"sit{TAG}n{index}"
@@ -263,7 +280,10 @@ class Guest:
             "DOWN_PORT": str(DOWN_PORT), "UP_PORT": str(UP_PORT),
             "TRANSFER_BYTES": str(TRANSFER_BYTES if transfer else 0), "END": end, "HOLD": str(hold),
             "RETRIES": "2", "UP_TIMEOUT": "25", "IDLE": str(idle), "VNET": " ".join(vnet),
-            "ECHO_CHECK": echo_check,
+            "ECHO_CHECK": echo_check, "AUTH": "eap-tls" if eap_tls else "mschapv2",
+            "EAP_CERT": eap_tls[0] if eap_tls else "", "EAP_KEY": eap_tls[1] if eap_tls else "",
+            "EAP_CA": f"{run.certs}/ca.pem", "EAP_SERVER_NAME": SERVER_NAME, "EAP_TLS_MAX": tls_max,
+            "LOG_LEVEL": "7" if eap_tls else "4",
         }
         with open(self.config, "w") as f:
             for key, value in settings.items():
@@ -279,7 +299,7 @@ class Guest:
         self.process = spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              env=env)
         self.reader = LineReader(self.process.stdout, os.path.join(run.work, f"{self.name}.console"))
-        log(f"guest {self.name} launched ({user}, end={end})")
+        log(f"guest {self.name} launched ({user}{', EAP-TLS' if eap_tls else ''}, end={end})")
 
     def wait_marker(self, event, timeout):
         found = self.reader.wait_for(lambda l: l.startswith(f"@@ {event}") or l.startswith("@@ done"), timeout)
@@ -350,7 +370,7 @@ class Run:
         self.figures = {}
 
     def setup(self):
-        sh(["sh", os.path.join(REPO, "certs", "make-demo-certs.sh"), self.certs, "sstp-interop.test"], timeout=60)
+        sh(["sh", os.path.join(REPO, "certs", "make-demo-certs.sh"), self.certs, SERVER_NAME], timeout=60)
         for user, password in [("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"),
                                ("dave", "dave-password")]:
             result = subprocess.run([os.path.join(self.bin_dir, "sstpctl"), "user", "add", user, "--password-stdin",
@@ -432,7 +452,7 @@ class Run:
 # ---------------------------------------------------------------------------------------------------------------
 # Checks shared by the cases
 
-def check_connected(run, guest, expected_hash, user="alice", ping=True, dns_server=HOST_ADDRESS):
+def check_connected(run, guest, expected_hash, user="alice", ping=True, dns_server=HOST_ADDRESS, method="MS-CHAPv2"):
     """The guest's and sstpd's views of one successful connection. Returns (address, summary)."""
     up = guest.marker("up")
     expect(up is not None, f"{guest.name}: link did not come up ({connect_failure(guest)})")
@@ -449,7 +469,7 @@ def check_connected(run, guest, expected_hash, user="alice", ping=True, dns_serv
     expect(len(connected) == 1, f"sstpd logged {len(connected)} authenticated sessions from {guest.ip}, expected 1")
     summary = connected[0]
     expect(summary.get("user") == user, f"sstpd: session user {summary.get('user')!r}, expected {user!r}")
-    expect(summary.get("method") == "MS-CHAPv2", f"sstpd: auth method {summary.get('method')!r}")
+    expect(summary.get("method") == method, f"sstpd: auth method {summary.get('method')!r}, expected {method}")
     expect(summary.get("address") == address and summary.get("ipcp_address") == address,
            f"sstpd: leased {summary.get('address')!r} / IPCP {summary.get('ipcp_address')!r}, guest has {address}")
     expect(summary.get("binding") == expected_hash,
@@ -837,6 +857,312 @@ def case_vnet_reachability(run):
             f"gateway namespace kept")
 
 
+# EAP-TLS (cases 10a-10c). The client certificate is the fixture's (CN alice, clientAuth, issued by
+# Tests/Fixtures/certs/ca.pem, which sstpd gets as `client_ca`); pppd checks sstpd's inner EAP-TLS certificate (the
+# run's server certificate) against the run's CA and its CN against `remotename`.
+
+def eap_tls_setup(run):
+    """Copies the fixture client certificate, its key and CA where the guest can read them (the work directory);
+    returns (client_ca, (certificate, key))."""
+    eap = os.path.join(run.work, "eap")
+    os.makedirs(eap, exist_ok=True)
+    fixtures = os.path.join(REPO, "Tests", "Fixtures", "certs")
+    for name in ("ca.pem", "client.pem", "client.key"):
+        shutil.copy2(os.path.join(fixtures, name), os.path.join(eap, name))
+    return os.path.join(eap, "ca.pem"), (os.path.join(eap, "client.pem"), os.path.join(eap, "client.key"))
+
+
+def eap_tls_daemon(run, name, client_ca, extra_toml=""):
+    # EAP-TLS first (requested in LCP); an MS-CHAPv2 client (pppd refuse-eap) Naks and gets MS-CHAPv2.
+    return run.start_daemon(name, f'[auth]\nmethods = ["eap-tls", "mschapv2"]\nclient_ca = "{client_ca}"\n'
+                            + extra_toml)
+
+
+def make_untrusted_client(run):
+    """A CA sstpd does not trust (same subject name as the trusted one, "sstpd demo CA") and a client certificate
+    from it that is otherwise like the fixture's: CN alice, clientAuth. Made with openssl in the work directory."""
+    d = os.path.join(run.work, "untrusted")
+    os.makedirs(d, exist_ok=True)
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("[v3_ca]\nbasicConstraints = critical, CA:true\nkeyUsage = critical, keyCertSign, cRLSign\n"
+                "subjectKeyIdentifier = hash\n"
+                "[v3_client]\nbasicConstraints = critical, CA:false\nkeyUsage = critical, digitalSignature\n"
+                "extendedKeyUsage = clientAuth\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid, issuer\n")
+    ca_key, ca_pem = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
+    key, csr, pem = os.path.join(d, "client.key"), os.path.join(d, "client.csr"), os.path.join(d, "client.pem")
+    sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_pem, "-days", "2",
+        "-subj", "/CN=sstpd demo CA", "-config", ext, "-extensions", "v3_ca"])
+    sh(["openssl", "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=alice",
+        "-config", ext])
+    sh(["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-set_serial", "0x5e1f",
+        "-days", "2", "-extfile", ext, "-extensions", "v3_client", "-out", pem])
+    return pem, key
+
+
+def sstpc_packets(log, title):
+    """The bytes of every SSTP packet sstpc dumped (--log-level 7) after a line containing `title`, in order."""
+    hex_line = re.compile(r"\]:\s+((?:0x[0-9A-Fa-f]{2}\s*)+)$")
+    packets = []
+    for n, line in enumerate(log):
+        if title in line:
+            data = bytearray()
+            for k, following in enumerate(log[n + 1:]):
+                match = hex_line.search(following)
+                if match:
+                    data += bytes(int(h, 16) for h in match.group(1).split())
+                elif data or k >= 4:  # the dump follows the attribute lines at once
+                    break
+            packets.append(bytes(data))
+    return packets
+
+
+def sstpc_packet(log, title):
+    """The bytes of the first SSTP packet sstpc dumped (--log-level 7) after a line containing `title`."""
+    packets = sstpc_packets(log, title)
+    return packets[0] if packets else None
+
+
+def pppd_errors(log, count=5):
+    """pppd's and sstpc's complaints (certificate checks, TLS alerts, EAP failures), without the dumps and without
+    pppd 2.4.9's harmless complaint about the missing /etc/ppp/openssl.cnf."""
+    return [l.strip() for l in log if "]:   " not in l and "openssl.cnf" not in l
+            and re.search(r"error|alert|fail|refus|abort", l, re.IGNORECASE)][-count:]
+
+
+def pppd_value(log, pattern):
+    found = [m for m in (re.search(pattern, l) for l in log) if m]
+    return found[-1].group(1) if found else None
+
+
+def compound_mac_sha256(hlak, call_connected):
+    """MS-SSTP §3.2.5.2.4: CMK = HMAC-SHA256(HLAK, "SSTP inner method derived CMK" | 0x20 0x00 | 0x01), MAC =
+    HMAC-SHA256(CMK, the 112-byte Call Connected with the MAC field zeroed)."""
+    cmk = hmac.new(hlak, b"SSTP inner method derived CMK" + bytes([32, 0, 1]), hashlib.sha256).digest()
+    return hmac.new(cmk, call_connected[:80] + bytes(32), hashlib.sha256).digest()
+
+
+def der_of_first_certificate(pem_file):
+    with open(pem_file) as f:
+        pem = f.read().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    der = subprocess.run(["openssl", "x509", "-outform", "der"], input=pem.encode(), capture_output=True,
+                         timeout=10).stdout
+    expect(der, f"openssl could not read the certificate in {pem_file}")
+    return der
+
+
+def server_hello(log):
+    """(TLS version, cipher suite id) of the inner ServerHello pppd received, from the first EAP-TLS Request in
+    sstpc's packet dump whose TLS data starts with a handshake record holding a ServerHello. Packet layout: SSTP
+    header (4), PPP FF 03 C2 27 (4), EAP code/id/length (4), type 13, flags, [TLS message length (4) if L]. The
+    version is "1.3" if the ServerHello has a supported_versions extension (RFC 8446 §4.2.1), else its
+    server_version ("1.2" for 03 03)."""
+    for packet in sstpc_packets(log, "REQUEST TLS"):
+        if len(packet) < 14 or packet[12] != 13:
+            continue
+        tls = packet[18:] if packet[13] & 0x80 else packet[14:]
+        if len(tls) < 44 or tls[0] != 0x16 or tls[5] != 0x02:
+            continue
+        at = 44 + tls[43]  # record header 5, handshake header 4, version 2, random 32, session id
+        suite = int.from_bytes(tls[at:at + 2], "big")
+        at += 3  # suite, compression method
+        end = min(len(tls), at + 2 + int.from_bytes(tls[at:at + 2], "big"))
+        extensions, at = [], at + 2
+        while at + 4 <= end:
+            extensions.append(int.from_bytes(tls[at:at + 2], "big"))
+            at += 4 + int.from_bytes(tls[at + 2:at + 4], "big")
+        version = "1.3" if 0x002B in extensions else f"1.{tls[10] - 1}" if tls[9] == 3 else tls[9:11].hex()
+        return version, suite
+    return None
+
+
+def openssl_cipher_name(suite):
+    """OpenSSL's name for a TLS cipher suite id (`openssl ciphers -V`: "0xC0,0x30 - ECDHE-RSA-AES256-GCM-SHA384 ...")."""
+    listing = subprocess.run(["openssl", "ciphers", "-V", "ALL:COMPLEMENTOFALL"], capture_output=True, text=True,
+                             timeout=10).stdout
+    wanted = f"0x{suite >> 8:02X},0x{suite & 0xFF:02X}"
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) >= 3 and fields[0].upper() == wanted.upper():
+            return fields[2]
+    return f"unknown suite {wanted}"
+
+
+def check_pppd_eap_tls(run, log):
+    """The guest's view of a successful EAP-TLS run by pppd 2.4.9, up to sstpc's Call Connected: TLS 1.2, sstpd's
+    certificate CN checked, 16-byte MPPE keys, and a Call Connected that echoes sstpd's nonce, carries the SHA-256 of
+    its leaf and a Compound MAC keyed with HLAK = send16 | recv16 (recomputed here from pppd's logged keys).
+    Returns (pppd's TLS version "TLS 1.2", OpenSSL's name of the negotiated cipher suite)."""
+    expect(any("EAP authentication succeeded" in l for l in log),
+           "pppd: EAP-TLS did not succeed: " + " | ".join(pppd_errors(log) or log[-6:]))
+    tls = pppd_value(log, r"Handshake: Finished: (TLS [0-9.]+)")
+    expect(tls == "TLS 1.2", f"pppd's EAP-TLS handshake: {tls!r} (pppd 2.4.9's default max-tls-version is 1.2)")
+    hello = server_hello(log)
+    expect(hello is not None, "no inner ServerHello in sstpc's packet dump")
+    expect(hello[0] == "1.2", f"the inner ServerHello pppd got says TLS {hello[0]}, pppd's Finished says {tls}")
+    cipher = openssl_cipher_name(hello[1])
+    peer = pppd_value(log, r"Certificate CN: (.*)$")
+    expect(peer is not None and peer.split(" , peer name ")[0].strip() == SERVER_NAME,
+           f"pppd did not check sstpd's certificate CN against remotename: {peer!r}")
+    send, recv = pppd_value(log, r"mppe send key \((\d+)\)"), pppd_value(log, r"mppe recv key \((\d+)\)")
+    expect(send == "16" and recv == "16", f"pppd handed sstpc MPPE keys of {send}/{recv} bytes, expected 16/16")
+    send_key = bytes.fromhex(pppd_value(log, r"mppe send key \(\d+\): ([0-9a-f]+)"))
+    recv_key = bytes.fromhex(pppd_value(log, r"mppe recv key \(\d+\): ([0-9a-f]+)"))
+    ack = sstpc_packet(log, "TYPE(2): CONNECT ACK")
+    connected = sstpc_packet(log, "TYPE(4): CONNECTED")
+    expect(ack is not None and len(ack) == 48, f"no Call Connect Acknowledge in sstpc's dump: {ack!r}")
+    expect(connected is not None and len(connected) == 112, f"sstpc sent no Call Connected: {connected!r}")
+    expect(connected[15] == 2, f"Call Connected hash protocol {connected[15]}, expected 2 (SHA-256)")
+    expect(connected[16:48] == ack[16:48], "sstpc's Call Connected does not echo sstpd's nonce")
+    leaf = der_of_first_certificate(os.path.join(run.certs, "server.pem"))
+    expect(connected[48:80] == hashlib.sha256(leaf).digest(), "sstpc's certificate hash is not sstpd's leaf")
+    expect(connected[80:] == compound_mac_sha256(send_key + recv_key, connected),
+           "sstpc's Compound MAC is not HMAC(CMK(send16|recv16)): the HLAK explanation does not hold")
+    return tls, cipher
+
+
+def eap_tls_session(run, guest, tls, cipher):
+    """sstpd's one authenticated session from this guest: user alice by EAP-TLS, and from `authenticated` on every
+    line carries eap-tls="TLSv1.2 <cipher>" (the version pppd finished with, the suite of the ServerHello it got) and
+    certificate=<SHA-1 of the fixture client certificate's DER, upper-case hex>. Returns the session's summary."""
+    sessions = [entries for entries in run.daemon.sessions_from(guest.ip).values()
+                if any(e["message"].startswith("authenticated") for e in entries)]
+    expect(len(sessions) == 1, f"sstpd logged {len(sessions)} authenticated sessions from {guest.ip}")
+    entries = sessions[0]
+    summary = session_summary(entries)
+    expect(summary.get("user") == "alice" and summary.get("method") == "EAP-TLS",
+           f"sstpd: user {summary.get('user')!r}, method {summary.get('method')!r}; expected alice, EAP-TLS")
+    thumbprint = hashlib.sha1(der_of_first_certificate(
+        os.path.join(REPO, "Tests", "Fixtures", "certs", "client.pem"))).hexdigest().upper()
+    expected = (f"TLSv{tls.split()[-1]} {cipher}", thumbprint)
+    later = entries[next(i for i, e in enumerate(entries) if e["message"].startswith("authenticated")):]
+    wrong = [f"{e['message']}: eap-tls={e['meta'].get('eap-tls')!r} certificate={e['meta'].get('certificate')!r}"
+             for e in later if (e["meta"].get("eap-tls"), e["meta"].get("certificate")) != expected]
+    expect(not wrong, f"sstpd's EAP-TLS metadata, expected eap-tls={expected[0]!r} certificate={expected[1]}: "
+           + "; ".join(wrong[:3]))
+    return summary
+
+
+def case_eap_tls(run):
+    """10a. EAP-TLS with the real pppd 2.4.9 (`ca`/`cert`/`key`), sstpd's default settings: the TLS 1.2 handshake
+    and the certificate check succeed on both sides (sstpd: user alice, method EAP-TLS, eap-tls=TLSv1.2 <the suite
+    pppd got>, certificate=<SHA-1 of client.pem>, address leased), but the crypto binding cannot verify: pppd 2.4.9
+    hands its plugin 16-byte MPPE keys (MSK[0:16], MSK[32:48]), so sstpc's HLAK is send16|recv16, not the 32-byte
+    client MasterSendKey = MSK[0:32] (MS-SSTP §3.2.5.2, RFC 5216) that sstpd uses. The case recomputes sstpc's
+    Compound MAC from pppd's logged keys to prove exactly that, and checks that sstpd then does what §3.3.5.2.3 asks
+    and says why: warning `aborting the call reason=crypto binding failed: compound MAC mismatch`, Call Abort (Status
+    Info: attribute Crypto Binding, ATTRIB_STATUS_VALUE_NOT_SUPPORTED), no data, no IPCP, the lease released (an
+    MS-CHAPv2 alice gets the same address next)."""
+    client_ca, client = eap_tls_setup(run)
+    daemon = eap_tls_daemon(run, "sstpd-eap-tls", client_ca)
+    guest = run_guest(run, eap_tls=client, ping=False)
+    log = guest.sstpc_log()
+    failed = guest.marker("connect-failed") or {}
+    # The guest's view: EAP-TLS succeeded, then the SSTP call was aborted before IPCP finished.
+    tls, cipher = check_pppd_eap_tls(run, log)
+    abort = sstpc_packet(log, "TYPE(5): ABORT")
+    # Status Info (§2.2.9, 12 bytes): reserved, id 2, length 12, 3 reserved, AttribID, Status (4 bytes).
+    expect(abort is not None and len(abort) == 20 and abort[8:12] == bytes([0, 2, 0, 12]),
+           f"sstpc received no Call Abort with a Status Info attribute: {abort!r}")
+    expect(abort[15] == 3 and abort[16:20] == bytes([0, 0, 0, 4]),
+           f"Call Abort Status Info: attribute {abort[15]}, status {abort[16:20].hex()} (expected 3 = Crypto "
+           f"Binding, 00000004 = ATTRIB_STATUS_VALUE_NOT_SUPPORTED, §3.3.5.2.3)")
+    expect(guest.marker("up") is None, "ppp0 got an address although the crypto binding failed")
+    expect(failed.get("reason") == "sstpc-exited", f"guest: {failed or guest.console_tail(5)}")
+    # sstpd's view: one session, authenticated as alice by EAP-TLS, aborted for the Compound MAC, closed with no data.
+    wait_closed(run, guest)
+    summary = eap_tls_session(run, guest, tls, cipher)
+    expect(summary.get("abort") == "crypto binding failed: compound MAC mismatch",
+           f"sstpd's `aborting the call` warning: reason {summary.get('abort')!r}, expected 'crypto binding failed: "
+           "compound MAC mismatch'")
+    expect("binding" not in summary, f"sstpd verified a binding ({summary.get('binding')}) sstpc computed wrongly")
+    expect("ipcp_address" not in summary, "sstpd finished IPCP for a call whose binding failed")
+    expect(summary.get("packets") == ("0", "0"), f"sstpd forwarded data before Call Connected: {summary.get('packets')}")
+    leased = summary["address"]
+    # The lease came back: MS-CHAPv2 alice (pppd refuse-eap Naks EAP) gets the address of the aborted session.
+    good = run_guest(run, ping=False)
+    address, _ = check_connected(run, good, "SHA-256", ping=False)
+    expect(address == leased, f"MS-CHAPv2 alice got {address}, not {leased} of the aborted EAP-TLS session: "
+           "the lease was not released")
+    wait_closed(run, good)
+    expect(daemon.alive(), "sstpd exited")
+    return (f"{tls} ({summary['eap_tls']}), sstpd's certificate CN checked by pppd, sstpd: user alice method EAP-TLS "
+            f"{leased} certificate {summary['certificate'][:8]}… = SHA-1(client.pem); pppd keys 16+16 bytes, sstpc "
+            f"MAC = HMAC(CMK(send16|recv16)) -> sstpd `aborting the call` ({summary['abort']}), Call Abort (Crypto "
+            f"Binding, VALUE_NOT_SUPPORTED), binding NOT verified, no IPCP, no data; MS-CHAPv2 fallback got "
+            f"{address} back")
+
+
+LEGACY_BINDING_KEY = "pppd-2.4 EAP-TLS (sstp.legacy_eap_tls_binding)"
+
+
+def case_eap_tls_legacy_binding(run):
+    """10c. The same pppd 2.4.9 EAP-TLS client as 10a against sstpd with `[sstp] legacy_eap_tls_binding = true`:
+    sstpd checks the Compound MAC keyed with MSK[0:16] | MSK[32:48] after the spec's HLAK fails (nonce and
+    certificate hash still checked), so the call connects: ppp0 gets a pool address and DNS, ping through the tunnel,
+    sstpd logs `call connected, crypto binding verified` hash=SHA-256 binding-key=<the legacy key>, IPCP up; sstpc's
+    SIGTERM ends it, the session closes without a warning and the lease comes back (the next EAP-TLS alice gets the
+    same address)."""
+    client_ca, client = eap_tls_setup(run)
+    daemon = eap_tls_daemon(run, "sstpd-eap-tls-legacy", client_ca, "[sstp]\nlegacy_eap_tls_binding = true\n")
+    guest = run_guest(run, eap_tls=client)
+    log = guest.sstpc_log()
+    tls, cipher = check_pppd_eap_tls(run, log)  # the MAC sstpd accepts is the send16|recv16 one, recomputed here
+    expect(sstpc_packet(log, "TYPE(5): ABORT") is None, "sstpc received a Call Abort")
+    address, _ = check_connected(run, guest, "SHA-256", method="EAP-TLS")
+    ended = guest.marker("ended") or {}
+    expect(ended.get("by") == "client" and ended.get("ppp0") == "gone", f"client disconnect: {ended}")
+    wait_closed(run, guest)
+    summary = eap_tls_session(run, guest, tls, cipher)
+    expect(summary.get("binding_key") == LEGACY_BINDING_KEY,
+           f"sstpd: `call connected, crypto binding verified` binding-key={summary.get('binding_key')!r}, expected "
+           f"{LEGACY_BINDING_KEY!r}")
+    expect(not summary["problems"], f"sstpd logged problems: {summary['problems']}")
+    expect(int(summary["packets"][0] or 0) >= 3 and int(summary["packets"][1] or 0) >= 3,
+           f"sstpd forwarded packets in/out {summary['packets']}, expected at least the 3 pings each way")
+    # The lease came back: the same client again gets the same address (the pool hands a user back its last
+    # address only if it is free), and binds the same way.
+    again = run_guest(run, eap_tls=client, ping=False)
+    second, _ = check_connected(run, again, "SHA-256", ping=False, method="EAP-TLS")
+    expect(second == address, f"the second EAP-TLS alice got {second}, not the released {address}")
+    wait_closed(run, again)
+    expect(eap_tls_session(run, again, tls, cipher).get("binding_key") == LEGACY_BINDING_KEY,
+           "the second connection did not verify with the legacy key")
+    expect(not daemon.open_sessions(), "sstpd left a session open")
+    expect(daemon.alive(), "sstpd exited")
+    return (f"{tls} ({summary['eap_tls']}), sstpc MAC = HMAC(CMK(send16|recv16)); sstpd: user alice method EAP-TLS "
+            f"{address}, binding SHA-256 verified with binding-key={LEGACY_BINDING_KEY}, IPCP up, ping 3/3, "
+            f"packets in/out {'/'.join(summary['packets'])}; client SIGTERM, session closed, no warning; "
+            f"reconnect got {second} again (lease released)")
+
+
+def case_eap_tls_untrusted(run):
+    """10b. A client certificate from a CA sstpd does not trust (made here with openssl; same CA name, CN alice,
+    clientAuth): sstpd refuses it with an EAP Failure, logs why, leases nothing, counts it and keeps serving."""
+    client_ca, _ = eap_tls_setup(run)
+    daemon = eap_tls_daemon(run, "sstpd-eap-tls-untrusted", client_ca)
+    guest = run_guest(run, eap_tls=make_untrusted_client(run), ping=False)
+    log = guest.sstpc_log()
+    expect(guest.marker("up") is None, "the link came up with an untrusted client certificate")
+    expect(any("rcvd [EAP Failure" in l for l in log), "pppd received no EAP Failure: " + " | ".join(
+        pppd_errors(log) or [l for l in log if "EAP" in l][-4:]))
+    sessions = wait_closed(run, guest)
+    expect(not any("address" in s or "user" in s for s in sessions), "sstpd authenticated/leased for the untrusted "
+           f"certificate: {[s['messages'] for s in sessions]}")
+    refused = [s["eap_refused"] for s in sessions if "eap_refused" in s]
+    expect(refused, f"sstpd logged no EAP-TLS refusal: {[s['messages'] for s in sessions]}")
+    expect("certificate verif" in refused[0], f"sstpd refused for another reason than the chain: {refused[0]}")
+    # RFC 5216 §2.1.3: the server's TLS alert goes to the peer inside EAP-TLS before the EAP Failure.
+    alert = pppd_value(log, r"<- Alert: (.*)$")
+    expect(alert == "unknown CA", f"pppd saw TLS alert {alert!r} from sstpd, expected unknown CA")
+    expect(daemon.alive(), "sstpd exited after refusing a certificate")
+    run.stop_daemon()
+    counters = [e["meta"] for e in daemon.entries() if e["message"].startswith("shutting down")]
+    expect(counters and counters[-1].get("auth-failures") == "1", f"sstpd's auth-failures counter: "
+           f"{counters[-1].get('auth-failures') if counters else 'no shutdown line'}, expected 1")
+    return f"pppd: TLS alert {alert}, EAP Failure; sstpd: {refused[0][:90]}...; no lease, auth-failures=1"
+
+
 CASES = [
     ("1-mschapv2-sha256", case_mschapv2_sha256),
     ("2-sha1-binding", case_sha1_only),
@@ -849,6 +1175,9 @@ CASES = [
     ("7-transfer-20MiB", case_transfer),
     ("8-sstp-hello", case_sstp_hello),
     ("9-vnet-reachability", case_vnet_reachability),
+    ("10a-eap-tls", case_eap_tls),
+    ("10b-eap-tls-untrusted-ca", case_eap_tls_untrusted),
+    ("10c-eap-tls-pppd-legacy-binding", case_eap_tls_legacy_binding),
 ]
 
 
@@ -857,7 +1186,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bin-dir", default=os.path.join(REPO, ".build", "debug"),
                         help="directory with sstpd and sstpctl (default: .build/debug)")
-    parser.add_argument("--only", action="append", help="run only cases whose name starts with this (repeatable)")
+    parser.add_argument("--only", action="append",
+                        help="run only cases whose name starts with this, a number as a whole: 1 is not 10a "
+                             "(repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory with all logs")
     parser.add_argument("--verbose", "-v", action="store_true")
     parser.add_argument("--budget", type=float, default=540, help="seconds for the whole suite (watchdog)")
@@ -906,7 +1237,7 @@ def main():
     print(f"interop: sstpd from {args.bin_dir}, sstpc {package_version('sstp-client')}, "
           f"pppd {package_version('ppp')}, UML {package_version('user-mode-linux')}", flush=True)
     for name, case in CASES:
-        if args.only and not any(name.startswith(o) for o in args.only):
+        if args.only and not any(selected(name, o) for o in args.only):
             continue
         t0 = time.monotonic()
         try:
@@ -935,13 +1266,23 @@ def main():
     return 1 if failed else 0
 
 
+def selected(name, prefix):
+    """`--only 1` selects 1-mschapv2-sha256 but not 10a-eap-tls; `--only 10` selects 10a-10c, `--only 4` 4a-4c."""
+    if not name.startswith(prefix):
+        return False
+    rest = name[len(prefix):]
+    return not (prefix[-1:].isdigit() and rest[:1].isdigit())
+
+
 def print_excerpt(run):
     """After a failure: the last guest's markers and sstpc/pppd log, and the end of sstpd's log (CI keeps stdout)."""
     if run.guests:
         guest = run.guests[-1]
         lines = guest.reader.snapshot()
         print(f"    --- {guest.name} (markers, last sstpc/pppd lines)", flush=True)
-        for line in [l for l in lines if l.startswith("@@")] + [l for l in lines if l.startswith("sstpc: ")][-12:]:
+        # pppd's and sstpc's own lines, not the packet dumps of --log-level 7 (EAP-TLS guests)
+        pppd = [l for l in lines if l.startswith("sstpc: ") and "]:   " not in l and "PKT(" not in l]
+        for line in [l for l in lines if l.startswith("@@")] + pppd[-12:]:
             print("    " + line[:200], flush=True)
     if run.daemon:
         print("    --- sstpd (last lines)", flush=True)
