@@ -18,6 +18,9 @@ let nioConcurrency = Target.Dependency.product(name: "NIOConcurrencyHelpers", pa
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
     name: "sstp-gateway",
@@ -30,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: C
@@ -58,13 +64,15 @@ let package = Package(
         .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),
         .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims", "CryptoPrimitives"], swiftSettings: swiftSettings),
         .target(name: "ClientPackage", swiftSettings: swiftSettings),
+        .target(name: "GatewayStore", dependencies: [grdb], swiftSettings: swiftSettings),
 
         // MARK: Composition
         .target(
             name: "SSTPServer",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
-                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, nioHTTP1, logging,
+                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", "GatewayStore", nioCore, nioPosix, nioConcurrency, nioHTTP1, logging,
+                metrics, prometheus,
             ],
             swiftSettings: swiftSettings
         ),
@@ -82,6 +90,7 @@ let package = Package(
             name: "sstpctl",
             dependencies: [
                 "SSTPServer", "PPPAuth", "CryptoPrimitives", "VirtualNetwork", "VNetBuilder", "AddressPool", "PKI", "ClientPackage",
+                "GatewayStore", nioCore, nioPosix,
                 argumentParser,
             ],
             swiftSettings: swiftSettings
@@ -114,13 +123,17 @@ let package = Package(
         .testTarget(name: "GatewayPolicyTests", dependencies: ["GatewayPolicy"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TLSEngineTests", dependencies: ["TLSEngine", "CryptoPrimitives", nioCore], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore"], swiftSettings: swiftSettings),
         .testTarget(name: "ClientPackageTests", dependencies: ["ClientPackage", "PKI"], swiftSettings: swiftSettings),
         .testTarget(name: "PKITests", dependencies: ["PKI", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "TUNDeviceTests", dependencies: ["TUNDevice", "IPPackets", nioCore], swiftSettings: swiftSettings),
         .testTarget(name: "SSTPNIOTests", dependencies: ["SSTPNIO", "TLSEngine", nioCore, nioPosix], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", nioCore, nioPosix, logging],
+            dependencies: [
+                "SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", "GatewayStore", nioCore, nioPosix,
+                logging,
+            ],
             swiftSettings: swiftSettings
         ),
     ]

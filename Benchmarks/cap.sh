@@ -177,7 +177,7 @@ install -m 0600 "$CERTS/server.key" "$WORK/server.key"
 install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
 PASSWORD="cap-$(openssl rand -hex 8)"
 for user in cap1 cap2; do
-    "$BIN/sstpctl" user add "$user" --password-stdin --users-file "$WORK/users" <<<"$PASSWORD" >/dev/null
+    "$BIN/sstpctl" user add "$user" --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" <<<"$PASSWORD" >/dev/null
 done
 
 # write_config NAME LIMITS-TOML: an sstpd configuration with the given [limits] body (may be empty).
@@ -199,8 +199,11 @@ gateway = "10.77.0.1"
 name = "sstp0"
 mtu = 1400
 
-[users]
-file = "$WORK/users"
+[state]
+database = "$WORK/state.sqlite"
+
+[admin]
+control_socket = "$WORK/control.sock"
 
 [limits]
 $2

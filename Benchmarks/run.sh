@@ -184,7 +184,7 @@ CERTS="$ROOT/Tests/Fixtures/certs"
 install -m 0600 "$CERTS/server.key" "$WORK/server.key"
 install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
 PASSWORD="bench-$(openssl rand -hex 8)"
-"$BIN/sstpctl" user add bench --password-stdin --users-file "$WORK/users" <<<"$PASSWORD" >/dev/null
+"$BIN/sstpctl" user add bench --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" <<<"$PASSWORD" >/dev/null
 cat >"$WORK/sstpd.toml" <<EOF
 [listen]
 address = "10.79.0.2"
@@ -202,8 +202,11 @@ gateway = "10.77.0.1"
 name = "sstp0"
 mtu = 1400
 
-[users]
-file = "$WORK/users"
+[state]
+database = "$WORK/state.sqlite"
+
+[admin]
+control_socket = "$WORK/control.sock"
 
 [log]
 level = "info"

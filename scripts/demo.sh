@@ -168,7 +168,8 @@ if [ ! -s "$state/pki/ca.pem" ] || [ ! -s "$certs/server.pem" ] || [ ! -s "$stat
     "$bin/sstpctl" crl --pki-dir "$state/pki"
 fi
 log "demo user '$DEMO_USER' (demo-state/users): password or certificate"
-printf '%s\n' "$password" | "$bin/sstpctl" user add "$DEMO_USER" --password-stdin --users-file "$state/users"
+printf '%s\n' "$password" | "$bin/sstpctl" user add "$DEMO_USER" --password-stdin --state "$state/state.sqlite" \
+    --socket "$state/control.sock"
 
 cat > "$state/sstpd.toml" <<EOF
 # Written by scripts/demo.sh: sstpd in the namespace $GW_NS. See docs/configuration.md.
@@ -186,8 +187,11 @@ topology = "$state/vnet.toml"   # pool, DNS, domain and client routes come from 
 [tun]
 name = "sstp%d"
 
-[users]
-file = "$state/users"
+[state]
+database = "$state/state.sqlite"    # users, reservations, leases, accounting (docs/state-store.md)
+
+[admin]
+control_socket = "$state/control.sock"   # sstpctl status|sessions|pool|reload --socket demo-state/control.sock
 
 [auth]
 methods = ["mschapv2", "eap-tls"]   # passwords, or the client certificate demo-state/$DEMO_USER.p12
@@ -318,7 +322,8 @@ Connect from another terminal on this machine (as root):
        ip route add 10.1.0.0/16 dev ppp0 && ip route add 10.2.0.0/16 dev ppp0 && ping $SPOKE_VM
 
   The network:  $bin/sstpctl vnet status $state/vnet.toml --state-dir $state/vnet
-  Users:        $bin/sstpctl user list --users-file $state/users
+  Users:        $bin/sstpctl user list --state $state/state.sqlite
+  Sessions:     $bin/sstpctl sessions list --socket $state/control.sock   (also: status, pool show, reload, accounting)
 
 Starting sstpd in $GW_NS; Ctrl-C stops it and removes the network.
 

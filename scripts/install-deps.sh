@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the demo and the tests need. Idempotent; quiet when all is present.
 set -euo pipefail
-# unzip, libnm0, sstp-client and ppp: the client-package tests check the generated files with the real tools
+# libsqlite3-dev: the state store (GRDB). unzip, libnm0, sstp-client and ppp: the client-package tests check the generated files with the real tools
 # (unzip -t, libnm's keyfile reader, sstpc --help, pppd's option parser).
-needed=(libssl-dev openssl iproute2 iputils-ping pkg-config python3 unzip libnm0 sstp-client ppp)
+needed=(libssl-dev libsqlite3-dev openssl iproute2 iputils-ping pkg-config python3 unzip libnm0 sstp-client ppp)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -27,6 +27,8 @@ public struct AddressPool: Sendable {
     private var offsetBySession: [UInt64: Int]
     private var sessionByOffset: [Int: UInt64]
     private var lastOffsetByUser: [String: Int]
+    /// Offsets never leased (the gateway's address, network and broadcast).
+    private let excludedOffsets: Set<Int>
 
     /// The number of addresses that can be leased (the network minus excluded addresses; reserved ones count).
     public let size: Int
@@ -84,7 +86,44 @@ public struct AddressPool: Sendable {
         self.offsetBySession = [:]
         self.sessionByOffset = [:]
         self.lastOffsetByUser = [:]
+        self.excludedOffsets = excluded
         self.size = count - excluded.count
+    }
+
+    /// The current reservations: user → address.
+    public var reservations: [String: IPv4Address] {
+        reservationByUser.mapValues(address(at:))
+    }
+
+    /// Replaces every reservation (an operator reserved or released an address while the pool is in use).
+    ///
+    /// Live leases are untouched: an address now reserved for someone else stays with the session holding it and
+    /// becomes the user's when that session ends; a session keeps its address if its reservation is removed. Each
+    /// reservation must lie in the network, not be an excluded address and not be reserved twice; otherwise nothing
+    /// changes and ``AddressPoolError/invalidReservation(user:)`` names the user.
+    public mutating func replaceReservations(_ reservations: [String: IPv4Address]) throws(AddressPoolError) {
+        var byUser: [String: Int] = [:]
+        var byOffset: [Int: String] = [:]
+        for (user, address) in reservations.sorted(by: { $0.key < $1.key }) {
+            guard network.contains(address) else { throw .invalidReservation(user: user) }
+            let offset = Int(address.value - network.address.value)
+            guard !excludedOffsets.contains(offset), byOffset[offset] == nil else {
+                throw .invalidReservation(user: user)
+            }
+            byUser[user] = offset
+            byOffset[offset] = user
+        }
+        // Offsets no longer reserved and not leased become generally free again.
+        for offset in reservationByOffset.keys where byOffset[offset] == nil && sessionByOffset[offset] == nil {
+            freeBits[offset / 64] |= UInt64(1) << UInt64(offset % 64)
+            freeBitCount += 1
+        }
+        // Newly reserved offsets leave general allocation (a leased one already has its bit clear).
+        for offset in byOffset.keys where reservationByOffset[offset] == nil && isGenerallyFree(offset) {
+            clearFreeBit(offset)
+        }
+        reservationByUser = byUser
+        reservationByOffset = byOffset
     }
 
     /// Leases an address to `sessionID` for `user`.

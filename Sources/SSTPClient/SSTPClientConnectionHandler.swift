@@ -132,6 +132,7 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
         for (_, timer) in timers { timer.cancel() }
         timers.removeAll()
         phase = .closed
+        if closeReason == nil, let reason = sstp?.closeReason { closeReason = "\(reason)" }
         fail(DialError(.connectionClosed, closeReason ?? "the server closed the connection"))
         context.fireChannelInactive()
     }

@@ -51,6 +51,14 @@ public final class TunnelConnection: Sendable {
 
     /// Completes when the connection is gone, for whatever reason.
     public var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
+
+    /// Waits until the connection is gone and returns why it ended as the client saw it (for example
+    /// "disconnected by peer" after the server's Call Disconnect), or nil if no reason was recorded.
+    public func waitForClose() async -> String? {
+        try? await channel.closeFuture.get()
+        let handler = self.handler
+        return try? await channel.eventLoop.submit { handler.value.closeReason }.get()
+    }
 }
 
 /// Opens SSTP tunnels.

@@ -37,7 +37,12 @@ struct SSTPCallContext: Sendable {
     var packetReceivedSinceHello = false
     private var echoRequestOutstanding = false
     /// What `.closeTransport` will report once the current teardown finishes.
-    private var closeReason: SSTPCloseReason = .callDisconnected(acknowledged: false)
+    private var closeReason: SSTPCloseReason = .callDisconnected(acknowledged: false) {
+        didSet { self.recordedCloseReason = self.closeReason }
+    }
+    /// Why the call is ending, once a teardown procedure started (nil before): for reports when the transport
+    /// closes before `.closeTransport` would have been emitted.
+    private(set) var recordedCloseReason: SSTPCloseReason?
 
     init(timerValues: SSTPTimerValues) {
         self.timerValues = timerValues

@@ -240,6 +240,10 @@ public struct SSTPClientStateMachine: Sendable {
     }
 
     /// The HTTPS connection is gone; returns the timer cancellations.
+    /// Why the call is ending, once a teardown started (for example `.callDisconnectedByPeer` after the server's
+    /// Call Disconnect), even if the transport closed before the teardown finished.
+    public var closeReason: SSTPCloseReason? { self.context.recordedCloseReason }
+
     public mutating func transportClosed() -> [SSTPAction] {
         var actions: [SSTPAction] = []
         self.context.cancelAllTimers(into: &actions)

@@ -2,6 +2,7 @@ import AddressPool
 import CryptoPrimitives
 import Dispatch
 import Foundation
+import GatewayStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -9,13 +10,14 @@ import TLSEngine
 import TUNDevice
 
 /// Runs `sstpd` in the foreground: TUN device, TLS context, listener; SIGTERM/SIGINT send Call Disconnect to
-/// every session and exit within 5 s; SIGHUP reloads the user database.
+/// every session and exit within 5 s; SIGHUP reloads (as `sstpctl reload`).
 public enum Daemon {
     /// Checks that the files the configuration names are usable (for `--check-config`).
     public static func checkFiles(_ configuration: ServerConfiguration) throws {
         try CryptoSelfTest.run()
         _ = try makeTLSContext(configuration)
-        _ = try UserDatabaseFile.load(path: configuration.usersFile)
+        if let usersFile = configuration.usersFile { _ = try UserDatabaseFile.load(path: usersFile) }
+        _ = try UserDatabase(store: try GatewayStore(path: configuration.stateDatabase))
         if !configuration.clientCAFiles.isEmpty {
             // Loads the roots the EAP-TLS context trusts and checks every CRL's signature against them.
             _ = try TLSContext.server(
@@ -28,6 +30,30 @@ public enum Daemon {
         }
     }
 
+    /// Opens the state store, imports a legacy users file into an empty store, and closes what a crash left open:
+    /// accounting records without a stop (reason "crash", counters as last flushed) and leases (no session survives
+    /// a restart).
+    static func openStore(_ configuration: ServerConfiguration, logger: Logger) throws -> GatewayStore {
+        let store = try GatewayStore(path: configuration.stateDatabase)
+        if let usersFile = configuration.usersFile, FileManager.default.fileExists(atPath: usersFile),
+            try store.users().isEmpty
+        {
+            let imported = try store.importUsersFile(text: try String(contentsOfFile: usersFile, encoding: .utf8))
+            logger.notice(
+                "imported the legacy users file into the state store; manage users with sstpctl user",
+                metadata: ["file": "\(usersFile)", "users": "\(imported)"])
+        }
+        let recovered = try store.recoverAfterUncleanShutdown()
+        if recovered.closedRecords > 0 || recovered.clearedLeases > 0 {
+            logger.warning(
+                "recovered after an unclean shutdown: closed accounting records with reason crash, cleared leases",
+                metadata: ["records": "\(recovered.closedRecords)", "leases": "\(recovered.clearedLeases)"])
+        }
+        let userCount = try store.users().count
+        logger.notice("state store open", metadata: ["path": "\(configuration.stateDatabase)", "users": "\(userCount)"])
+        return store
+    }
+
     static func makeTLSContext(_ configuration: ServerConfiguration) throws -> TLSContext {
         try TLSContext.server(
             certificateChainFile: configuration.certificateChainFile,
@@ -35,7 +61,13 @@ public enum Daemon {
             minimumVersion: configuration.minimumTLSVersion == "1.3" ? .tls13 : .tls12)
     }
 
-    public static func run(configuration: ServerConfiguration) throws {
+    /// Runs the daemon until SIGTERM/SIGINT.
+    ///
+    /// - Parameter reload: re-reads the configuration for SIGHUP and `sstpctl reload` (the file plus the same
+    ///   command-line flags); nil re-applies the configuration in force.
+    public static func run(
+        configuration: ServerConfiguration, reload: (@Sendable () throws -> ServerConfiguration)? = nil
+    ) throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
@@ -46,14 +78,17 @@ public enum Daemon {
         try CryptoSelfTest.run()
         let (network, gateway) = try configuration.validate()
         let tlsContext = try makeTLSContext(configuration)
-        let users = try UserDatabaseFile.load(path: configuration.usersFile)
+        let store = try openStore(configuration, logger: logger)
+        let users = try UserDatabase(store: store)
+        let reservations = try store.poolReservations()
         let device = try TUNPacketDevice(
             name: configuration.tunName, gateway: gateway.value, prefixLength: network.prefixLength,
             mtu: configuration.tunMTU)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let server = try GatewayServer(
-            configuration: configuration, tlsContext: tlsContext, device: device, users: users, group: group,
-            logger: logger)
+            configuration: configuration, tlsContext: tlsContext, device: device, users: users,
+            reservations: reservations, group: group, logger: logger, reloadSource: reload,
+            usersSource: { try UserDatabase(store: store) }, store: store)
 
         let done = DispatchSemaphore(value: 0)
         let signalQueue = DispatchQueue(label: "sstpd.signals")
@@ -63,11 +98,11 @@ public enum Daemon {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
             source.setEventHandler {
                 if sig == SIGHUP {
+                    // The same reload as `sstpctl reload`; a bad file is logged and the running configuration stays.
                     do {
-                        server.state.replaceUsers(try UserDatabaseFile.load(path: configuration.usersFile))
-                        logger.notice("reloaded users", metadata: ["file": "\(configuration.usersFile)"])
+                        _ = try server.reload()
                     } catch {
-                        logger.error("reload failed; keeping the loaded users", metadata: ["error": "\(error)"])
+                        logger.error("reload refused; the running configuration stays", metadata: ["error": "\(error)"])
                     }
                     return
                 }

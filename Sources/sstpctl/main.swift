@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `sstpctl`: the administrator's command line for the SSTP gateway.
 struct SSTPCtl: ParsableCommand {
@@ -6,9 +7,18 @@ struct SSTPCtl: ParsableCommand {
         commandName: "sstpctl",
         abstract: "Administer the sstpd SSTP VPN gateway.",
         subcommands: [UserCommand.self, VNetCommand.self, CACommand.self, CertCommand.self, CRLCommand.self,
-            ClientPackageCommand.self,
+            ClientPackageCommand.self, StatusCommand.self, SessionsCommand.self, PoolCommand.self, ReloadCommand.self,
+            AccountingCommand.self,
         ]
     )
 }
 
-SSTPCtl.main()
+do {
+    var command = try SSTPCtl.parseAsRoot()
+    try command.run()
+} catch CleanExit.message(let text, let code) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+    exit(code)
+} catch {
+    SSTPCtl.exit(withError: error)
+}

@@ -38,7 +38,10 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("pool-domain")) var domain: String?
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
-    @Option(name: .customLong("users-file")) var usersFile: String?
+    @Option(name: .customLong("users-file"), help: "A legacy users file to import into an empty state store.")
+    var usersFile: String?
+    @Option(name: .customLong("state-database"), help: "The SQLite state store.") var stateDatabase: String?
+    @Option(name: .customLong("state-accounting-flush-interval")) var accountingFlushInterval: Int?
     @Option(name: .customLong("auth-methods"), help: "Comma-separated, preferred first: mschapv2, eap-tls.")
     var authMethods: String?
     @Option(name: .customLong("auth-client-ca"), help: "Comma-separated PEM files of roots for client certificates (EAP-TLS).")
@@ -53,14 +56,21 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("limits-sku"), help: "Basic, VpnGw1, VpnGw2 or VpnGw3.") var sku: String?
     @Option(name: .customLong("limits-aggregate-mbps"), help: "Shared throughput cap; 0 = none.") var aggregateMbps: Int?
     @Option(name: .customLong("vnet-topology"), help: "Topology file (docs/vnet.md).") var topologyFile: String?
+    @Option(name: .customLong("lockout-user-threshold")) var lockoutUserThreshold: Int?
+    @Option(name: .customLong("lockout-address-threshold")) var lockoutAddressThreshold: Int?
+    @Option(name: .customLong("lockout-window")) var lockoutWindow: Int?
+    @Option(name: .customLong("lockout-duration")) var lockoutDuration: Int?
+    @Option(name: .customLong("lockout-max-duration")) var lockoutMaxDuration: Int?
+    @Option(name: .customLong("lockout-max-tracked")) var lockoutMaxTracked: Int?
+    @Option(name: .customLong("admin-control-socket"), help: "Control socket path (\"\" = off).") var controlSocket: String?
+    @Option(name: .customLong("admin-control-group"), help: "Group allowed on the control socket.") var controlGroup: String?
+    @Option(name: .customLong("admin-metrics-listen"), help: "Prometheus metrics on ADDRESS:PORT.") var metricsListen: String?
     @Option(name: .customLong("log-level")) var logLevel: String?
 
     func run() throws {
-        var configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? ServerConfiguration()
-        apply(to: &configuration)
+        let configuration: ServerConfiguration
         do {
-            configuration = try configuration.resolvingTopology()
-            _ = try configuration.validate()
+            configuration = try load()
         } catch {
             throw ValidationError("configuration: \(error)")
         }
@@ -69,7 +79,17 @@ struct SSTPD: ParsableCommand {
             print("configuration OK")
             return
         }
-        try Daemon.run(configuration: configuration)
+        let command = self
+        try Daemon.run(configuration: configuration, reload: { try command.load() })
+    }
+
+    /// The file (if any) with the flags applied on top, topology resolved, validated: at start and on every reload.
+    func load() throws -> ServerConfiguration {
+        var configuration = try config.map { try ConfigurationFile.load(path: $0) } ?? ServerConfiguration()
+        apply(to: &configuration)
+        configuration = try configuration.resolvingTopology()
+        _ = try configuration.validate()
+        return configuration
     }
 
     private func apply(to c: inout ServerConfiguration) {
@@ -100,7 +120,9 @@ struct SSTPD: ParsableCommand {
         if let domain { c.domain = domain }
         set(tunName, \.tunName)
         set(tunMTU, \.tunMTU)
-        set(usersFile, \.usersFile)
+        if let usersFile { c.usersFile = usersFile }
+        set(stateDatabase, \.stateDatabase)
+        set(accountingFlushInterval, \.accountingFlushInterval)
         set(list(authMethods), \.authMethods)
         set(list(clientCAFiles), \.clientCAFiles)
         if let pkiDirectory { c.pkiDirectory = pkiDirectory }
@@ -112,6 +134,15 @@ struct SSTPD: ParsableCommand {
         if let sku { c.sku = sku }
         if let aggregateMbps { c.aggregateMbps = aggregateMbps }
         set(logLevel, \.logLevel)
+        set(lockoutUserThreshold, \.lockoutUserThreshold)
+        set(lockoutAddressThreshold, \.lockoutAddressThreshold)
+        set(lockoutWindow, \.lockoutWindow)
+        set(lockoutDuration, \.lockoutDuration)
+        set(lockoutMaxDuration, \.lockoutMaxDuration)
+        set(lockoutMaxTracked, \.lockoutMaxTracked)
+        if let controlSocket { c.controlSocket = controlSocket.isEmpty ? nil : controlSocket }
+        if let controlGroup { c.controlGroup = controlGroup }
+        if let metricsListen { c.metricsListen = metricsListen }
         if let topologyFile { c.topologyFile = topologyFile }
     }
 }

@@ -10,23 +10,14 @@ import Testing
 /// namespace; clients in the test process (over a veth) and the sstp-dial executable.
 @Suite("System: sstpd with a real TUN and network namespaces", .serialized)
 struct SystemTests {
-    /// Writes a configuration and a users file (through `sstpctl user add`) and starts sstpd in the namespace.
-    static func startDaemon(in network: some GatewayNamespaceProviding, directory: URL, extra: String = "") throws -> ChildProcess {
-        let users = directory.appendingPathComponent("users").path
-        let add = Process()
-        add.executableURL = URL(fileURLWithPath: Command.executable("sstpctl"))
-        add.arguments = ["user", "add", "alice", "--password-stdin", "--users-file", users]
-        let input = Pipe()
-        add.standardInput = input
-        add.standardOutput = FileHandle.nullDevice
-        try add.run()
-        input.fileHandleForWriting.write(Data("alice-password\n".utf8))
-        try input.fileHandleForWriting.close()
-        add.waitUntilExit()
-        #expect(add.terminationStatus == 0)
-        let mode = try FileManager.default.attributesOfItem(atPath: users)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
-
+    /// Writes a configuration and a state store with a user (through `sstpctl user add`) and starts sstpd in the
+    /// namespace.
+    static func startDaemon(
+        in network: some GatewayNamespaceProviding, directory: URL, extra: String = "", state: String = "",
+        addUser: Bool = true
+    ) throws -> ChildProcess {
+        let users = directory.appendingPathComponent("state.sqlite").path
+        if addUser { try addAlice(users: users, directory: directory) }
         let config = directory.appendingPathComponent("sstpd.toml")
         try """
             [listen]
@@ -41,8 +32,11 @@ struct SystemTests {
             dns = ["10.78.0.2"]
             [tun]
             name = "sstpsys%d"
-            [users]
-            file = "\(users)"
+            [state]
+            database = "\(users)"
+            \(state)
+            [admin]
+            control_socket = "\(directory.appendingPathComponent("c.sock").path)"
             \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
         let daemon = try ChildProcess(network.inGateway([Command.executable("sstpd"), "--config", config.path]))
@@ -50,6 +44,25 @@ struct SystemTests {
             throw Command.Failure(description: "sstpd did not start:\n" + daemon.output.joined(separator: "\n"))
         }
         return daemon
+    }
+
+    /// `sstpctl user add alice` into the state store.
+    static func addAlice(users: String, directory: URL) throws {
+        let add = Process()
+        add.executableURL = URL(fileURLWithPath: Command.executable("sstpctl"))
+        add.arguments = [
+            "user", "add", "alice", "--password-stdin", "--state", users, "--socket", directory.appendingPathComponent("c.sock").path,
+        ]
+        let input = Pipe()
+        add.standardInput = input
+        add.standardOutput = FileHandle.nullDevice
+        try add.run()
+        input.fileHandleForWriting.write(Data("alice-password\n".utf8))
+        try input.fileHandleForWriting.close()
+        add.waitUntilExit()
+        #expect(add.terminationStatus == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: users)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 
     static func temporaryDirectory() throws -> URL {

@@ -154,8 +154,10 @@ network = "{POOL}"
 gateway = "{GATEWAY_ADDRESS}"
 {dns_line}[tun]
 name = "sstpi%d"
-[users]
-file = "{run.users}"
+[state]
+database = "{run.users}"
+[admin]
+control_socket = "{run.work}/control.sock"
 [log]
 level = "info"
 {extra_toml}
@@ -360,7 +362,7 @@ class Run:
         os.makedirs(self.work)
         os.chmod(self.work, 0o755)
         self.certs = os.path.join(self.work, "certs")
-        self.users = os.path.join(self.work, "users")
+        self.users = os.path.join(self.work, "state.sqlite")
         self.daemon = None
         self.guests = []
         self.blob = None
@@ -374,7 +376,7 @@ class Run:
         for user, password in [("alice", "alice-password"), ("bob", "bob-password"), ("carol", "carol-password"),
                                ("dave", "dave-password")]:
             result = subprocess.run([os.path.join(self.bin_dir, "sstpctl"), "user", "add", user, "--password-stdin",
-                                     "--users-file", self.users], input=password + "\n", capture_output=True,
+                                     "--state", self.users, "--socket", os.path.join(self.work, "control.sock")], input=password + "\n", capture_output=True,
                                     text=True, timeout=20)
             if result.returncode != 0:
                 raise RuntimeError(f"sstpctl user add {user} failed: {result.stderr.strip()}")

@@ -13,7 +13,9 @@ public enum ConfigurationFile {
         } catch {
             throw ServerConfiguration.Error("\(path): cannot read the file")
         }
-        return try parse(text, source: path)
+        var configuration = try parse(text, source: path)
+        configuration.sourceFile = path
+        return configuration
     }
 
     public static func parse(_ text: String, source: String = "configuration") throws -> ServerConfiguration {
@@ -59,7 +61,10 @@ public enum ConfigurationFile {
                 try reader.string(table, "name", into: &c.tunName)
                 try reader.int(table, "mtu", into: &c.tunMTU)
             case "users":
-                try reader.string(table, "file", into: &c.usersFile)
+                try reader.optionalString(table, "file", into: &c.usersFile)
+            case "state":
+                try reader.string(table, "database", into: &c.stateDatabase)
+                try reader.int(table, "accounting_flush_interval", into: &c.accountingFlushInterval)
             case "auth":
                 try reader.strings(table, "methods", into: &c.authMethods)
                 try reader.stringOrStrings(table, "client_ca", into: &c.clientCAFiles)
@@ -75,6 +80,17 @@ public enum ConfigurationFile {
                 try reader.optionalInt(table, "aggregate_mbps", into: &c.aggregateMbps)
             case "vnet":
                 try reader.optionalString(table, "topology", into: &c.topologyFile)
+            case "lockout":
+                try reader.int(table, "user_threshold", into: &c.lockoutUserThreshold)
+                try reader.int(table, "address_threshold", into: &c.lockoutAddressThreshold)
+                try reader.int(table, "window", into: &c.lockoutWindow)
+                try reader.int(table, "duration", into: &c.lockoutDuration)
+                try reader.int(table, "max_duration", into: &c.lockoutMaxDuration)
+                try reader.int(table, "max_tracked", into: &c.lockoutMaxTracked)
+            case "admin":
+                try reader.optionalString(table, "control_socket", into: &c.controlSocket)
+                try reader.optionalString(table, "control_group", into: &c.controlGroup)
+                try reader.optionalString(table, "metrics_listen", into: &c.metricsListen)
             case "log":
                 try reader.string(table, "level", into: &c.logLevel)
             default:
@@ -92,10 +108,13 @@ public enum ConfigurationFile {
         "pool": ["network", "gateway", "dns", "routes", "domain"],
         "tun": ["name", "mtu"],
         "users": ["file"],
+        "state": ["database", "accounting_flush_interval"],
         "auth": ["methods", "client_ca", "pki_dir", "crl"],
         "crl": ["listen", "path", "file"],
         "limits": ["max_sessions", "sku", "aggregate_mbps"],
         "vnet": ["topology"],
+        "lockout": ["user_threshold", "address_threshold", "window", "duration", "max_duration", "max_tracked"],
+        "admin": ["control_socket", "control_group", "metrics_listen"],
         "log": ["level"],
     ]
 

@@ -1,4 +1,5 @@
 import AddressPool
+import Glibc
 import GatewayPolicy
 
 /// Everything `sstpd` needs to run, parsed once into an immutable value and passed in.
@@ -50,8 +51,14 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tunName: String = "sstp%d"
     public var tunMTU: Int = 1400
 
-    /// `[users]`
-    public var usersFile: String = "/var/lib/sstpd/users"
+    /// `[state]`: the SQLite state store (users, reservations, leases, accounting; docs/state-store.md).
+    public var stateDatabase: String = "/var/lib/sstpd/state.sqlite"
+    /// Seconds between accounting flushes (the counters a crash can lose at most).
+    public var accountingFlushInterval: Int = 30
+
+    /// `[users] file`: a legacy users file (NAME:NTHASH[:METHODS] lines), imported into the state store at start when
+    /// the store has no users yet. nil = none.
+    public var usersFile: String?
 
     /// `[auth]`
     /// Authentication methods in order of preference: "mschapv2", "eap-tls". The first is requested in LCP; the
@@ -89,8 +96,28 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// and client routes from it; `sstpctl vnet up` builds the network and sstpd runs in its gateway namespace.
     public var topologyFile: String?
 
+    /// `[lockout]`: repeated authentication failures back off (docs/metrics.md#lockout). Failures within `window`
+    /// seconds that lock a user name / a client address; the first lockout in seconds, doubled per further
+    /// failure up to `max_duration`; how many keys are tracked per table.
+    public var lockoutUserThreshold: Int = 5
+    public var lockoutAddressThreshold: Int = 20
+    public var lockoutWindow: Int = 900
+    public var lockoutDuration: Int = 60
+    public var lockoutMaxDuration: Int = 3600
+    public var lockoutMaxTracked: Int = 10_000
+
+    /// `[admin]`: the control socket `sstpctl` talks to (JSON lines, docs/control.md); empty or nil = off.
+    public var controlSocket: String? = "/run/sstpd/control.sock"
+    /// A group whose members may use the control socket (mode 0660); nil = root only (0600).
+    public var controlGroup: String?
+    /// "ADDRESS:PORT" of the admin HTTP listener serving Prometheus metrics at /metrics; nil = off.
+    public var metricsListen: String?
+
     /// `[log]`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+
+    /// The file this configuration was read from, if any (for status; not a key).
+    public var sourceFile: String?
 
     public init() {}
 
@@ -146,16 +173,49 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard effectiveCRLFile != nil else { throw Error("crl.file: which CRL to serve (or set auth.pki_dir)") }
         }
         guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
+        guard stateDatabase.hasPrefix("/") || stateDatabase == ":memory:" else {
+            throw Error("state.database: an absolute path")
+        }
+        guard (1...3600).contains(accountingFlushInterval) else { throw Error("state.accounting_flush_interval: 1–3600") }
         guard !tunName.isEmpty, tunName.utf8.count < 16 else { throw Error("tun.name: 1–15 characters") }
         if let maxSessions, !(1...100_000).contains(maxSessions) { throw Error("limits.max_sessions: 1–100000") }
         if let sku, GatewaySKU(name: sku) == nil {
             throw Error("limits.sku: \(sku) is not one of \(GatewaySKU.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let aggregateMbps, !(0...100_000).contains(aggregateMbps) { throw Error("limits.aggregate_mbps: 0–100000") }
+        if let controlSocket, !controlSocket.isEmpty, !controlSocket.hasPrefix("/") || controlSocket.utf8.count > 100 {
+            throw Error("admin.control_socket: an absolute path of at most 100 bytes")
+        }
+        guard (1...1000).contains(lockoutUserThreshold) else { throw Error("lockout.user_threshold: 1–1000") }
+        guard (1...100_000).contains(lockoutAddressThreshold) else { throw Error("lockout.address_threshold: 1–100000") }
+        guard (1...86_400).contains(lockoutWindow) else { throw Error("lockout.window: 1–86400 seconds") }
+        guard (1...86_400).contains(lockoutDuration) else { throw Error("lockout.duration: 1–86400 seconds") }
+        guard (lockoutDuration...604_800).contains(lockoutMaxDuration) else {
+            throw Error("lockout.max_duration: lockout.duration–604800 seconds")
+        }
+        guard (100...10_000_000).contains(lockoutMaxTracked) else { throw Error("lockout.max_tracked: 100–10000000") }
+        if let metricsListen, Self.splitHostPort(metricsListen) == nil {
+            throw Error("admin.metrics_listen: use ADDRESS:PORT")
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw Error("log.level: \(logLevel) is not a level")
         }
         return (network, gateway)
+    }
+
+    /// The lockout policy these keys describe.
+    public var lockoutPolicy: AuthenticationLockout.Policy {
+        AuthenticationLockout.Policy(
+            userThreshold: lockoutUserThreshold, addressThreshold: lockoutAddressThreshold,
+            window: .seconds(lockoutWindow), lockoutDuration: .seconds(lockoutDuration),
+            maximumLockout: .seconds(lockoutMaxDuration), maximumTrackedKeys: lockoutMaxTracked)
+    }
+
+    /// The numeric id of `controlGroup`, or nil when unset.
+    public func controlGroupID() throws(ServerConfiguration.Error) -> gid_t? {
+        guard let controlGroup else { return nil }
+        guard let entry = getgrnam(controlGroup) else { throw Error("admin.control_group: no group \(controlGroup)") }
+        return entry.pointee.gr_gid
     }
 
     /// The CRL file the `[crl]` listener serves: `crl.file`, else `pki_dir`'s crl.pem.

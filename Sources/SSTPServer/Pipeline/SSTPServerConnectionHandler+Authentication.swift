@@ -2,6 +2,7 @@ import AddressPool
 import CryptoPrimitives
 import EAP
 import EAPTLS
+import GatewayPolicy
 import Foundation
 import Logging
 import NIOCore
@@ -41,6 +42,8 @@ extension SSTPServerConnectionHandler {
                         "authentication attempt rejected",
                         metadata: ["error": "\(failure.error)", "retry-allowed": "\(failure.retryAllowed)"])
                     gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                    gateway.metrics.failure(.auth)
+                    gateway.lockoutFailure(user: user, address: peerIP)
                 }
                 var payload = ByteBuffer()
                 payload.writeMSCHAPv2Packet(packet)
@@ -56,7 +59,13 @@ extension SSTPServerConnectionHandler {
                 var hash = record?.ntPasswordHash
                 if let record, !record.allows(.msCHAPv2) {
                     // Same answer as a wrong password (E=691): the response does not tell which one it was.
-                    logger.warning("MS-CHAPv2 not allowed for this user")
+                    logger.warning(record.locked ? "user locked" : "MS-CHAPv2 not allowed for this user")
+                    hash = nil
+                }
+                if case .lockedOut(_, let scope) = gateway.lockoutDecision(user: username, address: peerIP) {
+                    // Refused without checking the password, with the same answer (lockout, docs/metrics.md).
+                    logger.warning("authentication refused: locked out", metadata: ["scope": "\(scope.rawValue)"])
+                    gateway.metrics.failure(.lockedOut)
                     hash = nil
                 }
                 execute(authenticator!.credentialsLookedUp(ntPasswordHash: hash, nextChallenge: SecureRandom.bytes(16)))
@@ -77,6 +86,7 @@ extension SSTPServerConnectionHandler {
     /// binding can be verified.
     func authenticated(user username: String, method: String, hlak: [UInt8], legacyHLAK: [UInt8]? = nil) {
         user = username
+        gateway.lockoutSuccess(user: username, address: peerIP)
         logger[metadataKey: "user"] = "\(username)"
         let leaseKey = UserDatabase.canonical(username)
         let leased: IPv4Address
@@ -85,14 +95,18 @@ extension SSTPServerConnectionHandler {
         } catch {
             logger.error("no address for the client: pool exhausted", metadata: ["error": "\(error)"])
             gateway.counters.poolExhausted.add(1, ordering: .relaxed)
+            gateway.metrics.failure(.poolExhausted)
             execute(ppp.close(reason: .administrative))
             return
         }
         address = leased
+        authenticationMethod = method
+        gateway.recorder?.leased(address: leased, user: username, sessionKey: sessionKey)
         logger.notice("authenticated", metadata: ["method": "\(method)", "address": "\(leased)"])
         gateway.state.update(sessionID) {
             $0.user = username
             $0.address = leased
+            $0.method = method
         }
         let dns = settings.dnsServers.map { IPCPAddress($0.value) }
         let ipcp = IPCPParameters(
@@ -180,6 +194,8 @@ extension SSTPServerConnectionHandler {
             case .failed(let reason):
                 logger.warning("authentication failed, closing", metadata: ["method": "EAP-TLS", "reason": "\(reason)"])
                 gateway.counters.authenticationFailures.add(1, ordering: .relaxed)
+                gateway.metrics.failure(.auth)
+                gateway.lockoutFailure(user: user, address: peerIP)
                 execute(ppp.authenticationFailed())
             }
         }
@@ -210,8 +226,11 @@ extension SSTPServerConnectionHandler {
             refusal = "certificate revoked by CRL"
         } else if user.isEmpty {
             refusal = "certificate without a subject common name"
+        } else if case .lockedOut = gateway.lockoutDecision(user: user, address: peerIP) {
+            refusal = "locked out"
+            gateway.metrics.failure(.lockedOut)
         } else if let record = gateway.state.lookupUser(user), !record.allows(.eapTLS) {
-            refusal = "EAP-TLS not allowed for this user"
+            refusal = record.locked ? "user locked" : "EAP-TLS not allowed for this user"
         }
         if let refusal {
             logger.warning(

@@ -3,6 +3,7 @@ import CryptoPrimitives
 import DHCPProtocol
 import EAP
 import EAPTLS
+import GatewayPolicy
 import IPPackets
 import Foundation
 import Logging
@@ -10,6 +11,7 @@ import NIOCore
 import PPPAuth
 import PPPProtocol
 import SSTPProtocol
+import TLSEngine
 import Synchronization
 
 /// One client connection after TLS: the HTTP phase, then the SSTP server state machine (MS-SSTP §3.3) with PPP
@@ -47,6 +49,8 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     let settings: SessionSettings
     var logger: Logger
     private let peer: String
+    /// The client's IP address without the port (the lockout key).
+    let peerIP: String
     var context: ChannelHandlerContext?
     var sessionID: UInt64 = 0
     private var phase: Phase = .http(SSTPHTTPRequestParser())
@@ -56,6 +60,13 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     var authenticator: MSCHAPv2Authenticator?
     var user: String?
     var address: IPv4Address?
+    /// "MS-CHAPv2" or "EAP-TLS" once authenticated.
+    var authenticationMethod: String?
+    /// When the TCP connection was accepted (the handshake-duration histogram runs to Call Connected).
+    let acceptedAt = NIODeadline.now()
+    /// Names this session in the state store: the client's SSTP correlation id when it sent one (Windows does),
+    /// else a fresh UUID (session ids restart with the daemon).
+    lazy var sessionKey: String = UUID().uuidString
     private var routed = false
     private var callConnected = false
     /// Our link-local address once IPV6CP is up.
@@ -70,6 +81,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         self.gateway = gateway
         self.settings = gateway.settings
         self.peer = peer.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        self.peerIP = peer?.ipAddress ?? "?"
         self.logger = gateway.logger
         self.logger[metadataKey: "peer"] = "\(self.peer)"
         // Randomness is an input of the pure machines: the Call Connect Ack nonce and our LCP magic number.
@@ -91,7 +103,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         let opened = gateway.state.open(
             info: { id in
                 SessionInfo(
-                    id: id, correlationID: nil, peer: self.peer, user: nil, address: nil, cryptoBinding: nil,
+                    id: id, correlationID: nil, peer: self.peer, user: nil, address: nil, method: nil, cryptoBinding: nil,
                     phase: "handshake", since: Date().timeIntervalSince1970, counters: self.counters)
             },
             maxConnections: settings.maxSessions + Self.maxHandshakingConnections,
@@ -99,6 +111,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         guard let id = opened else {
             logger.warning("refused connection: too many open connections", metadata: ["limit": "\(settings.maxSessions)"])
             gateway.counters.sessionLimitRefusals.add(1, ordering: .relaxed)
+            gateway.metrics.failure(.sessionLimit)
             phase = .closed
             context.close(promise: nil)
             return
@@ -106,6 +119,15 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         sessionID = id
         logger[metadataKey: "session"] = "\(id)"
         logger.info("connection accepted")
+        gateway.metrics.connectionAccepted()
+        if case .lockedOut(let until, _) = gateway.lockoutDecision(user: nil, address: peerIP) {
+            let seconds = Double(until &- GatewayServer.monotonicNow()) / 1e9
+            logger.warning("refused connection: address locked out", metadata: ["seconds-left": "\(Int(seconds.rounded(.up)))"])
+            gateway.metrics.failure(.lockedOut)
+            phase = .closed
+            context.close(promise: nil)
+            return
+        }
         // One deadline covers TCP accept -> TLS handshake -> HTTP request head.
         startTimer(.handshake, after: .seconds(settings.handshakeTimeout))
     }
@@ -132,6 +154,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                     // The gateway is full: a clean, valid HTTP refusal, logged and counted.
                     logger.warning("refused session: session limit reached", metadata: ["limit": "\(settings.maxSessions)"])
                     gateway.counters.sessionLimitRefusals.add(1, ordering: .relaxed)
+                    gateway.metrics.failure(.sessionLimit)
                     var out = context.channel.allocator.buffer(capacity: 128)
                     _ = SSTPHTTPResponse.refusal(SSTPHTTPStatus(code: 503, reasonPhrase: "Service Unavailable"))
                         .write(into: &out)
@@ -142,6 +165,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 }
                 if let correlationID = request.correlationID {
                     logger[metadataKey: "correlation"] = "\(correlationID)"
+                    sessionKey = "\(correlationID)"
                 }
                 gateway.state.update(sessionID) {
                     $0.correlationID = request.correlationID
@@ -173,6 +197,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.notice("connection error", metadata: ["error": "\(error)"])
+        if error is TLSError, case .http = phase { gateway.metrics.failure(.tls) }
         context.close(promise: nil)
     }
 
@@ -190,11 +215,13 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                     // §3.1.5.1: a framing error drops the TCP connection without sending anything.
                     logger.warning("SSTP framing error, dropping connection", metadata: ["error": "\(framing)"])
                     gateway.counters.framingErrors.add(1, ordering: .relaxed)
+                    gateway.metrics.failure(.framing)
                     close()
                     return
                 case .invalidMessage(let messageError):
                     logger.warning("invalid SSTP control message", metadata: ["error": "\(messageError)"])
                     gateway.counters.invalidMessages.add(1, ordering: .relaxed)
+                    gateway.metrics.failure(.framing)
                     execute(sstp.receiveInvalidMessage(messageError))
                     continue
                 }
@@ -245,16 +272,19 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         guard packet.getInteger(at: packet.readerIndex + 12, as: UInt32.self) == address.value else {
             counters.spoofedDropped.add(1, ordering: .relaxed)
             gateway.counters.spoofedDropped.add(1, ordering: .relaxed)
+            gateway.metrics.tunDropped(reason: .spoofed)
             logger.debug("dropped a packet with a spoofed source address")
             return
         }
         if Self.isDHCPToServer(packet), answerDHCP(packet, address: address) { return }
         if let limiter = gateway.limiter, !limiter.admitUplink(packet.readableBytes) {
             counters.otherDropped.add(1, ordering: .relaxed)
+            gateway.metrics.tunDropped(reason: .cap)
             return
         }
         counters.packetsIn.add(1, ordering: .relaxed)
         counters.bytesIn.add(packet.readableBytes, ordering: .relaxed)
+        gateway.metrics.traffic(direction: .inbound, bytes: packet.readableBytes, packets: 1)
         if !gateway.device.write(packet) {
             counters.otherDropped.add(1, ordering: .relaxed)
         }
@@ -306,15 +336,19 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for packet in packets { total += packet.readableBytes + 8 }
         var out = context.channel.allocator.buffer(capacity: total)
         var sent = 0
+        var sentBytes = 0
         let limiter = gateway.limiter
         for packet in packets
         where limiter?.admitDownlink(packet.readableBytes) ?? true
             && out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet)
         {
             sent += 1
-            counters.bytesOut.add(packet.readableBytes, ordering: .relaxed)
+            sentBytes += packet.readableBytes
         }
+        counters.bytesOut.add(sentBytes, ordering: .relaxed)
         counters.packetsOut.add(sent, ordering: .relaxed)
+        gateway.metrics.traffic(direction: .outbound, bytes: sentBytes, packets: sent)
+        if limiter != nil, sent < packets.count { gateway.metrics.tunDropped(reason: .cap, count: packets.count - sent) }
         counters.otherDropped.add(packets.count - sent, ordering: .relaxed)
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
@@ -328,6 +362,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                     // Logged now: the peer often closes TCP before the abort timer would report the reason.
                     logger.warning("aborting the call", metadata: ["reason": "\(sstp.abortReason.map { "\($0)" } ?? "?")"])
                     gateway.counters.callAborts.add(1, ordering: .relaxed)
+                    if case .cryptoBindingMismatch? = sstp.abortReason { gateway.metrics.failure(.cryptoBinding) }
                 }
                 guard let context else { return }
                 var out = context.channel.allocator.buffer(capacity: message.length)
@@ -352,6 +387,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                     $0.cryptoBinding = "\(hashProtocol)"
                     $0.phase = "connected"
                 }
+                gateway.metrics.handshakeCompleted(seconds: Double((NIODeadline.now() - acceptedAt).nanoseconds) / 1e9)
+                gateway.metrics.sessionStarted(method: authenticationMethod == "EAP-TLS" ? "eap-tls" : "mschapv2")
+                gateway.recorder?.sessionStarted(
+                    sessionID: sessionID, sessionKey: sessionKey, user: user ?? "?", address: address, peer: peer,
+                    method: authenticationMethod ?? "?", cryptoBinding: "\(hashProtocol)")
             case .closeTransport(let reason):
                 logger.info("SSTP call ended", metadata: ["reason": "\(reason)"])
                 close()
@@ -463,6 +503,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for (_, scheduled) in timers { scheduled.cancel() }
         timers.removeAll()
         unroute()
+        if callConnected { gateway.metrics.sessionEnded() }
+        if let recorder = gateway.recorder {
+            recorder.sessionEnded(sessionID: sessionID, counters: counters, reason: reason)
+            if let address { recorder.released(address: address) }
+        }
         gateway.state.close(sessionID)
         logger.info(
             "session closed",
@@ -498,6 +543,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         case .handshake:
             logger.notice("handshake deadline passed; closing")
             gateway.counters.handshakeTimeouts.add(1, ordering: .relaxed)
+            gateway.metrics.failure(.handshakeTimeout)
             close()
         case .sstp(let timer):
             execute(sstp.timerFired(timer))

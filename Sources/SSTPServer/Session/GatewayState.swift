@@ -130,6 +130,47 @@ public final class GatewayState: Sendable {
         return true
     }
 
+    /// Asks every session of `user` (as the client named itself; letter case and a `DOMAIN\` prefix ignored) to
+    /// disconnect; returns how many were asked.
+    @discardableResult
+    public func disconnect(user: String) -> Int {
+        let key = UserDatabase.canonical(user)
+        let actions = inner.withLockedValue { s in
+            s.sessions.values.filter { $0.info.user.map(UserDatabase.canonical) == key }.map(\.disconnect)
+        }
+        actions.forEach { $0() }
+        return actions.count
+    }
+
+    /// Replaces the pool's reservations (user → address); live leases are untouched.
+    public func replaceReservations(_ reservations: [String: IPv4Address]) throws(AddressPoolError) {
+        let result: Result<Void, AddressPoolError> = inner.withLockedValue { s in
+            do throws(AddressPoolError) {
+                try s.pool.replaceReservations(reservations)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    /// The pool for `sstpctl pool show`.
+    public func poolReport(gateway: IPv4Address) -> PoolReport {
+        inner.withLockedValue { s in
+            let leases = s.sessions.values.compactMap { entry -> PoolReport.Lease? in
+                guard let address = s.pool.address(of: entry.info.id) else { return nil }
+                return PoolReport.Lease(address: "\(address)", user: entry.info.user, session: entry.info.id)
+            }
+            return PoolReport(
+                network: "\(s.pool.network)", gateway: "\(gateway)", size: s.pool.size, used: s.pool.used,
+                free: s.pool.free,
+                reservations: s.pool.reservations.map { PoolReport.Reservation(user: $0.key, address: "\($0.value)") }
+                    .sorted { $0.user < $1.user },
+                leases: leases.sorted { $0.session < $1.session })
+        }
+    }
+
     /// Asks every session to disconnect; returns how many were asked.
     @discardableResult
     public func disconnectAll() -> Int {

@@ -22,6 +22,8 @@ public struct SessionInfo: Sendable {
     public var peer: String
     public var user: String?
     public var address: IPv4Address?
+    /// "MS-CHAPv2" or "EAP-TLS" once authenticated.
+    public var method: String?
     /// "sha256" or "sha1" once the crypto binding was verified.
     public var cryptoBinding: String?
     public var phase: String

@@ -16,16 +16,21 @@ public struct UserRecord: Sendable, Equatable {
     public var ntPasswordHash: [UInt8]?
     /// nil: whatever `[auth] methods` allows. Otherwise only these (still within `[auth] methods`).
     public var allowedMethods: Set<AuthenticationMethod>?
+    /// A locked user (`sstpctl user lock`) may not connect by any method.
+    public var locked: Bool
 
-    public init(name: String, ntPasswordHash: [UInt8]?, allowedMethods: Set<AuthenticationMethod>? = nil) {
+    public init(
+        name: String, ntPasswordHash: [UInt8]?, allowedMethods: Set<AuthenticationMethod>? = nil, locked: Bool = false
+    ) {
         self.name = name
         self.ntPasswordHash = ntPasswordHash
         self.allowedMethods = allowedMethods
+        self.locked = locked
     }
 
     /// Whether this user's own policy lets `method` through (the global policy is checked separately).
     public func allows(_ method: AuthenticationMethod) -> Bool {
-        allowedMethods?.contains(method) ?? true
+        !locked && (allowedMethods?.contains(method) ?? true)
     }
 }
 
@@ -137,7 +142,8 @@ public struct UserDatabase: Sendable, Equatable {
         return name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "/") }
     }
 
-    static func canonical(_ name: String) -> String {
+    /// The lookup key of a name: without a `DOMAIN\` prefix, lower-cased.
+    public static func canonical(_ name: String) -> String {
         let withoutDomain = name.split(separator: "\\", omittingEmptySubsequences: false).last.map(String.init) ?? name
         return withoutDomain.lowercased()
     }

@@ -111,6 +111,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits until a line after the first `index` lines contains `marker` (bounded, as above).
+    func waitForLine(containing marker: String, after index: Int, timeout: TimeInterval) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let line = lines.dropFirst(index).first(where: { $0.contains(marker) }) { return line }
+            if ended || Date() >= deadline { return nil }
+            _ = condition.wait(until: deadline)
+        }
+    }
+
     /// Waits for exit (bounded) and returns the status; kills the process if it does not exit in time.
     func waitForExit(timeout: TimeInterval) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)

@@ -1,5 +1,6 @@
 import AddressPool
 import Foundation
+import GatewayStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -29,6 +30,11 @@ enum Fixtures {
     }()
 }
 
+/// Where a test gateway re-reads its configuration on reload (a struct, so trailing closures stay `configure`).
+struct ReloadSource {
+    let load: @Sendable () throws -> ServerConfiguration
+}
+
 /// A gateway on 127.0.0.1 with an in-memory device (a host at 10.78.0.2 that answers pings): no root needed.
 final class InProcessGateway: Sendable {
     let server: GatewayServer
@@ -41,6 +47,8 @@ final class InProcessGateway: Sendable {
 
     static func start(
         users: UserDatabase = Fixtures.users,
+        reloadSource: ReloadSource? = nil,
+        store: GatewayStore? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> InProcessGateway {
         var configuration = ServerConfiguration()
@@ -51,17 +59,21 @@ final class InProcessGateway: Sendable {
         configuration.poolNetwork = "10.77.0.0/24"
         configuration.gatewayAddress = "10.77.0.1"
         configuration.dnsServers = ["10.78.0.2", "10.78.0.3"]
+        configuration.controlSocket = nil  // tests that want one set a private path
         configure(&configuration)
         let tls = try TLSContext.server(
             certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile)
         let device = InMemoryHostDevice(hosts: [Fixtures.hostAddress.value])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        var usersSource: (@Sendable () throws -> UserDatabase)?
+        if let store { usersSource = { try UserDatabase(store: store) } }
         let logs = LogRecorder()
         var logger = Logger(label: "test-sstpd") { _ in RecordingLogHandler(recorder: logs) }
         logger.logLevel = .warning
         let server = try GatewayServer(
             configuration: configuration, tlsContext: tls, device: device, users: users, group: group,
-            logger: logger)
+            logger: logger, reloadSource: reloadSource?.load,
+            usersSource: usersSource, store: store)
         let address = try await server.start()
         return InProcessGateway(server: server, device: device, port: address.port!, group: group, logs: logs)
     }
