@@ -131,7 +131,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", "GatewayStore", nioCore, nioPosix,
+                "SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", "GatewayStore", "GatewayPolicy",
+                nioCore, nioPosix,
                 logging,
             ],
             swiftSettings: swiftSettings

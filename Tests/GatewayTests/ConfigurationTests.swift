@@ -1,4 +1,5 @@
 import AddressPool
+import GatewayPolicy
 import Foundation
 import SSTPServer
 import Testing
@@ -75,6 +76,52 @@ struct ConfigurationTests {
         #expect(several.effectiveCRLFile == "/var/lib/sstpd/pki/crl.pem")
         _ = try several.validate()
         #expect(throws: ServerConfiguration.Error.self) { try ConfigurationFile.parse("[auth]\nclient_ca = 3\n") }
+    }
+
+    @Test("[state], [admin] and [lockout] parse, validate and name their keys")
+    func adminKeys() throws {
+        let c = try ConfigurationFile.parse(
+            """
+            [state]
+            database = "/srv/sstpd/state.sqlite"
+            accounting_flush_interval = 5
+            [admin]
+            control_socket = "/run/x/c.sock"
+            control_group = "root"
+            metrics_listen = "127.0.0.1:9443"
+            [lockout]
+            user_threshold = 3
+            address_threshold = 10
+            window = 60
+            duration = 30
+            max_duration = 600
+            max_tracked = 500
+            """)
+        #expect(c.stateDatabase == "/srv/sstpd/state.sqlite" && c.accountingFlushInterval == 5)
+        #expect(c.controlSocket == "/run/x/c.sock" && c.controlGroup == "root" && c.metricsListen == "127.0.0.1:9443")
+        #expect(try c.controlGroupID() == 0)
+        let policy = c.lockoutPolicy
+        #expect(policy.userThreshold == 3 && policy.addressThreshold == 10 && policy.window == .seconds(60))
+        #expect(policy.lockoutDuration == .seconds(30) && policy.maximumLockout == .seconds(600))
+        #expect(policy.maximumTrackedKeys == 500)
+        _ = try c.validate()
+        for (change, key) in [
+            ({ (c: inout ServerConfiguration) in c.stateDatabase = "relative.sqlite" }, "state.database"),
+            ({ (c: inout ServerConfiguration) in c.accountingFlushInterval = 0 }, "state.accounting_flush_interval"),
+            ({ (c: inout ServerConfiguration) in c.controlSocket = "relative.sock" }, "admin.control_socket"),
+            ({ (c: inout ServerConfiguration) in c.metricsListen = "9443" }, "admin.metrics_listen"),
+            ({ (c: inout ServerConfiguration) in c.lockoutUserThreshold = 0 }, "lockout.user_threshold"),
+            ({ (c: inout ServerConfiguration) in c.lockoutMaxDuration = 10 }, "lockout.max_duration"),
+        ] {
+            var bad = c
+            change(&bad)
+            #expect(throws: ServerConfiguration.Error.self, "\(key)") { try bad.validate() }
+            #expect((try? bad.validate()) == nil)
+            do { _ = try bad.validate() } catch { #expect(error.description.hasPrefix(key), "\(error)") }
+        }
+        var noGroup = c
+        noGroup.controlGroup = "no-such-group-sstpd"
+        #expect(throws: ServerConfiguration.Error.self) { try noGroup.controlGroupID() }
     }
 
     @Test(
