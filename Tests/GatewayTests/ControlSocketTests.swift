@@ -123,6 +123,9 @@ struct ControlSocketTests {
 
         let down = try Self.sstpctl(["status", "--socket", socket])
         #expect(down.status == 69 && down.err.contains("sstpd is not running"), "\(down)")
+        // Shell completion comes from swift-argument-parser and knows the subcommands.
+        let completion = try Self.sstpctl(["--generate-completion-script", "bash"])
+        #expect(completion.status == 0 && completion.out.contains("sessions") && completion.out.contains("accounting"))
     }
 
     @Test("reload: a broken file is refused with the reason and the running configuration stays; a good one applies")

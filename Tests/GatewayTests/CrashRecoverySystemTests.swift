@@ -44,6 +44,23 @@ struct CrashRecoverySystemTests {
             return
         }
 
+        // The real sstpctl against the real daemon's control socket sees the session.
+        let socket = directory.appendingPathComponent("c.sock").path
+        let listed = try Command.run([Command.executable("sstpctl"), "sessions", "list", "--json", "--socket", socket])
+        let sessions = try JSONDecoder().decode([SessionReport].self, from: Data(listed.utf8))
+        #expect(sessions.map(\.user) == ["alice"] && sessions.first?.address == "\(address)")
+        #expect(sessions.first?.cryptoBinding == "SHA-256" && (sessions.first?.packetsIn ?? 0) >= 3)
+        // A broken configuration file is refused by reload (SIGHUP's path too) and the daemon keeps serving.
+        let config = directory.appendingPathComponent("sstpd.toml")
+        let good = try String(contentsOf: config, encoding: .utf8)
+        try (good + "\n[limits]\nmax_sessions = -1\n").write(to: config, atomically: true, encoding: .utf8)
+        let refused = try Command.run([Command.executable("sstpctl"), "reload", "--socket", socket], allowFailure: true)
+        #expect(refused.contains("limits.max_sessions"), "\(refused)")
+        daemon.signal(SIGHUP)
+        #expect(daemon.waitForLine(containing: "reload refused", after: marker, timeout: 10) != nil)
+        try good.write(to: config, atomically: true, encoding: .utf8)
+        #expect(await ping(through: tunnel, sequence: 9, to: host))
+
         // While it runs: the lease and the open record are in the store (a second reader on the WAL file).
         let live = try GatewayStore(path: database)
         #expect(try live.leases().map(\.address) == ["\(address)"])
