@@ -10,43 +10,10 @@ import Testing
 /// sstpd's CRL distribution point: plain HTTP, the DER CRL at the configured path, re-read when the file changes.
 @Suite("CRL distribution point")
 struct CRLDistributionTests {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: [UInt8]
-    }
+    typealias Response = HTTPExchange
 
-    /// Sends `request` as is and reads until the server closes.
     static func exchange(port: Int, _ request: String, group: any EventLoopGroup) async throws -> Response {
-        final class Collector: ChannelInboundHandler, Sendable {
-            typealias InboundIn = ByteBuffer
-            let bytes = NIOLockedValueBox<[UInt8]>([])
-            let done: EventLoopPromise<Void>
-            init(done: EventLoopPromise<Void>) { self.done = done }
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let buffer = unwrapInboundIn(data)
-                bytes.withLockedValue { $0 += buffer.readableBytesView }
-            }
-            func channelInactive(context: ChannelHandlerContext) { done.succeed() }
-        }
-        let done = group.next().makePromise(of: Void.self)
-        let collector = Collector(done: done)
-        let channel = try await ClientBootstrap(group: group)
-            .channelInitializer { $0.pipeline.addHandler(collector) }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: request))
-        try await done.futureResult.get()
-        let raw = collector.bytes.withLockedValue { $0 }
-        let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        let split = try #require(raw.indices.first { raw[$0...].starts(with: separator) })
-        let head = String(decoding: raw[..<split], as: UTF8.self).components(separatedBy: "\r\n")
-        let status = try #require(Int(head[0].split(separator: " ")[1]))
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            headers[parts[0].lowercased()] = parts.count > 1 ? parts[1] : ""
-        }
-        return Response(status: status, headers: headers, body: Array(raw[(split + 4)...]))
+        try await HTTPExchange.send(port: port, request, group: group)
     }
 
     static func get(_ path: String, port: Int, group: any EventLoopGroup, method: String = "GET") async throws -> Response {

@@ -224,42 +224,9 @@ struct MetricsTests {
 
     /// Sends `request` as is over a new TCP connection and reads until the server closes it.
     static func adminExchange(port: Int, _ request: String, group: any EventLoopGroup) async throws -> AdminResponse {
-        final class Collector: ChannelInboundHandler, Sendable {
-            typealias InboundIn = ByteBuffer
-            let bytes = NIOLockedValueBox<[UInt8]>([])
-            let done: EventLoopPromise<Void>
-            init(done: EventLoopPromise<Void>) { self.done = done }
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                let buffer = unwrapInboundIn(data)
-                bytes.withLockedValue { $0 += buffer.readableBytesView }
-            }
-            func channelInactive(context: ChannelHandlerContext) { done.succeed() }
-        }
-        let done = group.next().makePromise(of: Void.self)
-        let collector = Collector(done: done)
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group)
-                .channelInitializer { $0.pipeline.addHandler(collector) }
-                .connect(host: "127.0.0.1", port: port).get()
-        } catch {
-            done.fail(error)  // a promise must be completed even when the connection never opened
-            throw error
-        }
-        try await channel.writeAndFlush(ByteBuffer(string: request))
-        try await done.futureResult.get()
-        let raw = String(decoding: collector.bytes.withLockedValue { $0 }, as: UTF8.self)
-        let parts = raw.split(separator: "\r\n\r\n", maxSplits: 1, omittingEmptySubsequences: false)
-        let head = try #require(parts.first).split(separator: "\r\n")
-        let statusLine = try #require(head.first).split(separator: " ")
-        let status = try #require(statusLine.count >= 2 ? Int(statusLine[1]) : nil)
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].drop { $0 == " " }
-            headers[line[..<colon].lowercased()] = String(value)
-        }
-        return AdminResponse(status: status, headers: headers, body: parts.count > 1 ? String(parts[1]) : "")
+        let exchange = try await HTTPExchange.send(port: port, request, group: group)
+        return AdminResponse(
+            status: exchange.status, headers: exchange.headers, body: String(decoding: exchange.body, as: UTF8.self))
     }
 
     static func request(_ method: String, _ path: String, port: Int, group: any EventLoopGroup) async throws

@@ -35,14 +35,11 @@ struct RecordingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
         var merged = self.metadata
-        explicit?.forEach { merged[$0.key] = $0.value }
+        event.metadata?.forEach { merged[$0.key] = $0.value }
         recorder.append(
             LogRecorder.Record(
-                level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
+                level: event.level, message: event.message.description, metadata: merged.mapValues { "\($0)" }))
     }
 }
