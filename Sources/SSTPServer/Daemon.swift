@@ -33,7 +33,7 @@ public enum Daemon {
     /// Opens the state store, imports a legacy users file into an empty store, and closes what a crash left open:
     /// accounting records without a stop (reason "crash", counters as last flushed) and leases (no session survives
     /// a restart).
-    static func openStore(_ configuration: ServerConfiguration, logger: Logger) throws -> GatewayStore {
+    public static func openStore(_ configuration: ServerConfiguration, logger: Logger) throws -> GatewayStore {
         let store = try GatewayStore(path: configuration.stateDatabase)
         if let usersFile = configuration.usersFile, FileManager.default.fileExists(atPath: usersFile),
             try store.users().isEmpty
