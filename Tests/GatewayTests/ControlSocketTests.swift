@@ -174,6 +174,40 @@ struct ControlSocketTests {
         try await gateway.stop()
     }
 
+    @Test("the socket is root only (0600): another user gets a clear permission error; control_group lets a group in")
+    func permissions() async throws {
+        try #require(getuid() == 0, "needs root to run sstpctl as another user")
+        // A copy of sstpctl that user nobody can execute (the build directory may be under a private home).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("perm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sstpctl = directory.appendingPathComponent("sstpctl").path
+        try FileManager.default.copyItem(atPath: Command.executable("sstpctl"), toPath: sstpctl)
+        chmod(directory.path, 0o755)
+        chmod(sstpctl, 0o755)
+        func asNobody(_ socket: String) throws -> String {
+            try Command.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sstpctl, "status", "--socket", socket],
+                allowFailure: true)
+        }
+        let socket = Self.socketPath()
+        let rootOnly = try await InProcessGateway.start { $0.controlSocket = socket }
+        #expect(try asNobody(socket).contains("permission denied on \(socket)"))
+        try await rootOnly.stop()
+
+        let group = try #require(getgrgid(65534).map { String(cString: $0.pointee.gr_name) })
+        let shared = Self.socketPath()
+        let gateway = try await InProcessGateway.start {
+            $0.controlSocket = shared
+            $0.controlGroup = group
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: shared)
+        #expect(attributes[.posixPermissions] as? Int == 0o660)
+        #expect((attributes[.groupOwnerAccountID] as? NSNumber)?.intValue == 65534)
+        #expect(try asNobody(shared).contains("sessions:    0 of 1024"))
+        try await gateway.stop()
+    }
+
     @Test("malformed requests get bad_request and do not disturb the daemon")
     func malformed() async throws {
         let socket = Self.socketPath()
