@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks/run.sh — end-to-end benchmarks of sstpd with its own client (sstp-dial), written to BENCHMARKS.md.
 #
-#   Benchmarks/run.sh [--quick] [--out FILE] [--skip-build] [--no-c-reference] [--keep-logs] [--profile]
+#   Benchmarks/run.sh [--quick] [--out FILE] [--skip-build] [--bin-dir DIR] [--no-c-reference] [--keep-logs] [--profile]
 #
 # Measures, in one run (needs root: network namespaces and TUN devices):
 #   1. connect time: N sequential `sstp-dial --check --count 1` processes; the "connect N ms" each prints (client
@@ -34,6 +34,7 @@ PORT=${PORT:-4443}
 SSTPD_ENV=${SSTPD_ENV:-}
 BUILD=1
 CREF=1
+BIN_DIR=""
 KEEP_LOGS=0
 PROFILE=0
 COMMAND_LINE="Benchmarks/run.sh $*"
@@ -43,6 +44,7 @@ while (($#)); do
     --quick) MODE=quick ;;
     --out) OUT=$2; shift ;;
     --skip-build) BUILD=0 ;;
+    --bin-dir) BIN_DIR=$2; BUILD=0; shift ;;
     --no-c-reference) CREF=0 ;;
     --keep-logs) KEEP_LOGS=1 ;;
     --profile) PROFILE=1 ;;
@@ -74,7 +76,11 @@ if ((BUILD)); then
     (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -n 5) >&2 ||
         die "release build failed (output above); --skip-build runs the binaries already in $SCRATCH"
 fi
-BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+if [[ -n $BIN_DIR ]]; then
+    BIN=$(cd "$BIN_DIR" && pwd)   # e.g. .build/debug in CI: exercises the script; debug figures are not comparable
+else
+    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+fi
 for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -531,7 +537,7 @@ refresh this file; \`--quick\` is the CI-sized run (about a minute), the default
 |---|---|
 | CPU | $(nproc) vCPUs, $CPU_MODEL ($(lscpu | sed -n 's/^Hypervisor vendor: *//p' | head -n 1 || true) guest) |
 | kernel | $(uname -srm) |
-| toolchain | $SWIFT_VERSION, release build (\`swift build -c release\`) |
+| toolchain | $SWIFT_VERSION, $( [[ -n $BIN_DIR ]] && echo "binaries from \`$BIN_DIR\` (if that is a debug build, the figures are not comparable)" || echo "release build (\`swift build -c release\`)") |
 | OpenSSL | $(openssl version) |
 | source | git $GIT_REV$GIT_DIRTY |
 | background load before the run | ${BACKGROUND_BUSY} % of all CPUs busy over 2 s; load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (the VM is shared: other work inflates every figure) |

@@ -20,6 +20,24 @@ swift test --skip-build
     exit 1
 }
 echo "demo check passed ($(grep -c 'crypto binding verified' /tmp/sstp-demo-check.log) sessions with crypto binding verified)"
+# The benchmark script in its short mode on the debug binaries: it exercises the script and keeps its output in the
+# CI log; it asserts nothing about time (debug figures are not comparable; BENCHMARKS.md comes from release runs).
+if [ "${SSTP_SKIP_BENCH:-0}" != 1 ]; then
+    missing=()
+    for p in iperf3 jq; do command -v "$p" >/dev/null || missing+=("$p"); done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+    fi
+    ./Benchmarks/run.sh --quick --bin-dir .build/debug --out /tmp/sstp-bench-ci.md > /tmp/sstp-bench-ci.log 2>&1 || {
+        cat /tmp/sstp-bench-ci.log
+        echo "benchmark script FAILED" >&2
+        exit 1
+    }
+    echo "benchmark script (short mode, debug build; figures not comparable):"
+    sed -n '/^## 1\./,/^## Raw data/p' /tmp/sstp-bench-ci.md | head -n 90
+fi
 if [ "${SSTP_SKIP_INTEROP:-0}" = 1 ]; then
     echo "warning: interop stage SKIPPED (SSTP_SKIP_INTEROP=1): the real sstpc client was not tested" >&2
 else
