@@ -64,24 +64,43 @@ public final class TunnelConnection: Sendable {
 /// Opens SSTP tunnels.
 public enum SSTPDialer {
     /// Connects, authenticates and waits for IPCP and Call Connected (or fails within the configured timeout).
+    ///
+    /// - Parameters:
+    ///   - tlsContext: a client context to share between many dials (the load generator); nil makes one from the
+    ///     configuration's CA file.
+    ///   - localAddress: the source address to bind (to spread many sessions over loopback addresses).
+    ///   - extraHandler: a handler put between TLS and SSTP (the load generator's echo probe).
     public static func connect(
-        _ configuration: DialConfiguration, group: any EventLoopGroup, logger: Logger
+        _ configuration: DialConfiguration, group: any EventLoopGroup, logger: Logger,
+        tlsContext: TLSContext? = nil, localAddress: SocketAddress? = nil,
+        extraHandler: (@Sendable () -> any ChannelHandler)? = nil
     ) async throws -> TunnelConnection {
-        let tlsContext = try TLSContext.client(trustRootsFile: configuration.caFile, verifyPeer: configuration.caFile != nil)
+        let tlsContext =
+            try tlsContext
+            ?? TLSContext.client(trustRootsFile: configuration.caFile, verifyPeer: configuration.caFile != nil)
         let eventLoop = group.next()
         let ready = eventLoop.makePromise(of: TunnelInfo.self)
-        let channel = try await ClientBootstrap(group: eventLoop)
+        var bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(Int64(configuration.timeoutSeconds)))
-            .channelInitializer { channel in
+        if let localAddress { bootstrap = bootstrap.bind(to: localAddress) }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         TLSHandler(context: tlsContext, serverName: configuration.serverName))
+                    if let extraHandler { try channel.pipeline.syncOperations.addHandler(extraHandler()) }
                     try channel.pipeline.syncOperations.addHandler(
                         SSTPClientConnectionHandler(configuration: configuration, ready: ready, logger: logger))
                 }
             }
             .connect(host: configuration.host, port: configuration.port).get()
+        } catch {
+            // The handler never ran (or never saw the channel go inactive): nobody else completes the promise.
+            ready.fail(error)
+            throw error
+        }
         let deadline = eventLoop.scheduleTask(in: .seconds(Int64(configuration.timeoutSeconds))) {
             ready.fail(DialError(.timeout, "no tunnel within \(configuration.timeoutSeconds) s"))
             channel.close(promise: nil)

@@ -3,19 +3,20 @@ import Foundation
 import Logging
 import SSTPClient
 
-/// `sstp-dial`: a userspace SSTP client (TLS, SSTP with crypto binding, PPP with MS-CHAPv2, IPCP).
-@main
+/// `sstp-dial`: a userspace SSTP client (TLS, SSTP with crypto binding, PPP with MS-CHAPv2, IPCP), and `sstp-dial
+/// bench`, a load generator built on the same client. Without a subcommand it dials: every earlier invocation
+/// (`sstp-dial --server ... [--check ...]`) means what it meant before.
 struct SSTPDial: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sstp-dial",
         abstract: "Connect to an SSTP VPN server from userspace (no kernel PPP needed).",
-        discussion: """
-            Without --check, brings up a TUN device with the assigned address and stays connected until SIGINT or \
-            SIGTERM. With --check, crafts ICMP echo requests in userspace through the tunnel (no TUN device), prints \
-            what happened and exits non-zero on any failure.
-            """
+        subcommands: [Dial.self, Bench.self],
+        defaultSubcommand: Dial.self
     )
+}
 
+/// Where and how to connect: shared by dialling and the bench.
+struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "Server as HOST[:PORT] (default port 443).") var server: String
     @Option(name: .long, help: "Name for TLS SNI and the HTTP Host header (default: the server host).")
     var serverName: String?
@@ -29,17 +30,17 @@ struct SSTPDial: AsyncParsableCommand {
     var certPasswordFile: String?
     @Option(name: .long, help: "Password (visible in the process list; prefer --password-stdin).") var password: String?
     @Flag(name: .long, help: "Read the password from the first line of standard input.") var passwordStdin = false
-    @Flag(name: .long, help: "Connect, ping through the tunnel without a TUN device, report and exit.") var check = false
-    @Option(name: .long, help: "With --check: address to ping through the tunnel (repeatable).") var ping: [String] = []
-    @Option(name: .long, help: "With --check: echo requests per address.") var count: Int = 3
     @Option(name: .long, help: "Seconds allowed to connect, and to wait for each echo reply.") var timeout: Int = 20
-    @Flag(name: .long, help: "Also negotiate IPV6CP; with --check, ping the server's link-local address too.")
-    var ipv6 = false
-    @Option(name: .long, help: "TUN device name (TUN mode).") var tun: String = "sstpc%d"
-    @Option(name: .long, help: "Route CIDR through the tunnel (TUN mode, repeatable).") var route: [String] = []
-    @Option(name: .customLong("log-level")) var logLevel: String = "info"
 
-    func run() async throws {
+    static func logger(level: String) -> Logger {
+        var logger = Logger(label: "sstp-dial")
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }
+
+    /// Checks the options, reads the secret (standard input, a file) and opens the client certificate, so that
+    /// every usage error surfaces before the first connection.
+    func dialConfiguration() throws -> DialConfiguration {
         guard insecure || ca != nil else { throw ValidationError("give --ca FILE, or --insecure for testing") }
         let secret: String
         if passwordStdin {
@@ -62,13 +63,9 @@ struct SSTPDial: AsyncParsableCommand {
             pkcs12Password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         }
         let (host, port) = try Self.splitHostPort(server)
-        var logger = Logger(label: "sstp-dial")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-
         var configuration = DialConfiguration(
             host: host, port: port, serverName: serverName ?? host, caFile: insecure ? nil : ca,
             username: user, password: secret, timeoutSeconds: timeout)
-        configuration.ipv6 = ipv6
         configuration.certificateFile = cert
         configuration.keyFile = key
         configuration.pkcs12Password = pkcs12Password
@@ -78,12 +75,7 @@ struct SSTPDial: AsyncParsableCommand {
                 throw ValidationError("--cert \(cert): \(error)")
             }
         }
-        if check {
-            let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
-            if !ok { throw ExitCode.failure }
-        } else {
-            try await TunnelMode.run(configuration: configuration, tunName: tun, routes: route, logger: logger)
-        }
+        return configuration
     }
 
     static func splitHostPort(_ text: String) throws -> (String, Int) {
@@ -96,3 +88,49 @@ struct SSTPDial: AsyncParsableCommand {
         return (text, 443)
     }
 }
+
+/// One tunnel: a check (`--check`) or a TUN device until SIGINT/SIGTERM.
+struct Dial: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dial",
+        abstract: "Connect once (the default when no subcommand is given).",
+        discussion: """
+            Without --check, brings up a TUN device with the assigned address and stays connected until SIGINT or \
+            SIGTERM. With --check, crafts ICMP echo requests in userspace through the tunnel (no TUN device), prints \
+            what happened and exits non-zero on any failure.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(name: .long, help: "Connect, ping through the tunnel without a TUN device, report and exit.") var check = false
+    @Option(name: .long, help: "With --check: address to ping through the tunnel (repeatable).") var ping: [String] = []
+    @Option(name: .long, help: "With --check: echo requests per address.") var count: Int = 3
+    @Flag(name: .long, help: "Also negotiate IPV6CP; with --check, ping the server's link-local address too.")
+    var ipv6 = false
+    @Option(name: .long, help: "TUN device name (TUN mode).") var tun: String = "sstpc%d"
+    @Option(name: .long, help: "Route CIDR through the tunnel (TUN mode, repeatable).") var route: [String] = []
+    @Option(name: .customLong("log-level")) var logLevel: String = "info"
+
+    func run() async throws {
+        var configuration = try connection.dialConfiguration()
+        configuration.ipv6 = ipv6
+        let logger = ConnectionOptions.logger(level: logLevel)
+        if check {
+            let ok = await CheckMode.run(configuration: configuration, pingTargets: ping, count: count, logger: logger)
+            if !ok { throw ExitCode.failure }
+        } else {
+            try await TunnelMode.run(configuration: configuration, tunName: tun, routes: route, logger: logger)
+        }
+    }
+}
+
+extension SSTPDial {
+    /// The entry point. Not `@main` (a target with several files cannot have `@main` in main.swift), and called
+    /// from an async function rather than from top-level code: only in an async context does `main()` resolve to
+    /// `AsyncParsableCommand`'s overload, which awaits the subcommand's async `run()`.
+    static func start() async {
+        await main()
+    }
+}
+
+await SSTPDial.start()

@@ -118,7 +118,7 @@ struct EAPTLSPolicyTests {
             $0.clientCAFiles = [material.pki.caCertificatePath]
         }
         var configuration = gateway.dialConfiguration(user: "carol", password: "")
-        configuration.certificateFile = try #require(material.carol.pkcs12Path)
+        configuration.certificateFile = material.carol.pkcs12Path
         configuration.pkcs12Password = "p12"
         try await Self.connects(gateway, configuration, user: "carol")
         configuration.pkcs12Password = "not-the-password"

@@ -508,7 +508,11 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             recorder.sessionEnded(sessionID: sessionID, counters: counters, reason: reason)
             if let address { recorder.released(address: address) }
         }
-        gateway.state.close(sessionID)
+        if gateway.state.close(sessionID) {
+            // The last session is gone: give the heap's free memory back to the kernel (glibc keeps it otherwise,
+            // so RSS would stay at the high-water mark of a burst of sessions). Off the event loop.
+            DispatchQueue.global(qos: .utility).async { HeapTrim.trim() }
+        }
         logger.info(
             "session closed",
             metadata: [

@@ -57,16 +57,19 @@ public final class GatewayState: Sendable {
         }
     }
 
-    /// Removes the session and releases its lease (if any). Safe to call twice.
-    func close(_ id: UInt64) {
-        let waiters = inner.withLockedValue { s -> [CheckedContinuation<Bool, Never>] in
-            s.sessions[id] = nil
+    /// Removes the session and releases its lease (if any). Safe to call twice. Returns true if that was the last
+    /// live session.
+    @discardableResult
+    func close(_ id: UInt64) -> Bool {
+        let (waiters, empty) = inner.withLockedValue { s -> ([CheckedContinuation<Bool, Never>], Bool) in
+            let existed = s.sessions.removeValue(forKey: id) != nil
             s.pool.release(sessionID: id)
-            guard s.sessions.isEmpty else { return [] }
+            guard s.sessions.isEmpty else { return ([], false) }
             defer { s.emptyWaiters.removeAll() }
-            return Array(s.emptyWaiters.values)
+            return (Array(s.emptyWaiters.values), existed)
         }
         waiters.forEach { $0.resume(returning: true) }
+        return empty
     }
 
     /// Returns true once no session is live (at once if none is), or false when `timeout` passes first.

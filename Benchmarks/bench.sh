@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Benchmarks/bench.sh — many sessions against one sstpd with `sstp-dial bench`: connect rate and idle sessions.
+#
+#   Benchmarks/bench.sh [--short] [--bin-dir DIR | --skip-build] [--serial-sessions N] [--connect-sessions N]
+#                       [--idle-sessions N]
+#                       [--hold SECONDS] [--hello SECONDS] [--parallel K] [--keep-logs]
+#
+# Needs root (a network namespace pair and sstpd's TUN device). Three runs against one sstpd:
+#   0. serial: --serial-sessions (default 100) sessions one at a time (--parallel 1): connect time without queueing;
+#   1. connect rate: --connect-sessions (default 500) sessions at rate 0 (as fast as --parallel 64 allows), no hold;
+#   2. idle sessions: --idle-sessions (default 2000) held --hold seconds (default 70) with sstpd's hello_interval at
+#      --hello (default 20): sstpd sends each silent session an Echo Request after one or two intervals and ends the
+#      call after a third, so with hold >= 3 x hello every session must answer at least one echo to be alive at the
+#      end. The bench counts the Echo Requests each session received; sstpd's log must show no "hello timeout".
+# --short (CI): 50, 200 and 200 sessions, hold 12 s, hello 5 s. Bounded: every step has a timeout; < 5 minutes in all.
+# Prints each run's JSON, a summary, and a markdown table row per run for BENCHMARKS.md.
+#
+# Topology (created here, deleted on exit whatever happens):
+#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd :PORT, TUN sstp0 = pool 10.77.0.0/20]
+# Traffic stays inside these namespaces. The sstpd configuration has a private [state] database and [admin]
+# control socket in the work directory, max_sessions above the run's count, and a /20 pool (4093 addresses).
+#
+# Environment: SCRATCH (SwiftPM scratch path, default /tmp/build-bench), PORT (default 4443).
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SCRATCH=${SCRATCH:-/tmp/build-bench}
+PORT=${PORT:-4443}
+BIN=
+BUILD=1
+KEEP_LOGS=0
+SHORT=0
+SERIAL_SESSIONS=
+CONNECT_SESSIONS=
+IDLE_SESSIONS=
+HOLD=
+HELLO=
+PARALLEL=64
+
+while (($#)); do
+    case "$1" in
+    --short) SHORT=1 ;;
+    --bin-dir) BIN=$(cd "$2" && pwd); BUILD=0; shift ;;
+    --skip-build) BUILD=0 ;;
+    --serial-sessions) SERIAL_SESSIONS=$2; shift ;;
+    --connect-sessions) CONNECT_SESSIONS=$2; shift ;;
+    --idle-sessions) IDLE_SESSIONS=$2; shift ;;
+    --hold) HOLD=$2; shift ;;
+    --hello) HELLO=$2; shift ;;
+    --parallel) PARALLEL=$2; shift ;;
+    --keep-logs) KEEP_LOGS=1 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+if ((SHORT)); then
+    : "${SERIAL_SESSIONS:=50}" "${CONNECT_SESSIONS:=200}" "${IDLE_SESSIONS:=200}" "${HOLD:=12}" "${HELLO:=5}"
+else
+    : "${SERIAL_SESSIONS:=100}" "${CONNECT_SESSIONS:=500}" "${IDLE_SESSIONS:=2000}" "${HOLD:=70}" "${HELLO:=20}"
+fi
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+[[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN device)"
+for tool in ip ss jq awk timeout; do command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y jq iproute2)"; done
+MAX_SESSIONS=$((CONNECT_SESSIONS > IDLE_SESSIONS ? CONNECT_SESSIONS : IDLE_SESSIONS))
+((MAX_SESSIONS <= 4000)) || die "at most 4000 sessions (the /20 pool); got $MAX_SESSIONS"
+# Each session is a socket in sstp-dial and one in sstpd (plus sstpd's per-session state): raise the limit for both.
+ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || true
+(($(ulimit -n) >= MAX_SESSIONS + 256)) || die "open-file limit $(ulimit -n) is below $((MAX_SESSIONS + 256))"
+
+if [[ -z $BIN ]]; then
+    if ((BUILD)); then
+        log "building (release, scratch path $SCRATCH)"
+        (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -n 3) >&2 || die "release build failed"
+    fi
+    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+fi
+for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
+
+WORK=$(mktemp -d /tmp/sstp-bench-load.XXXXXX)
+ID="sl$$"
+NS_GW="${ID}-gw"; NS_CL="${ID}-client"; V_GC="${ID}gc"; V_CG="${ID}cg"
+NAMESPACES=()
+SSTPD_PID=
+
+cleanup() {
+    local rc=$? ns pid i
+    trap - EXIT INT TERM
+    if [[ -n $SSTPD_PID ]] && kill -0 "$SSTPD_PID" 2>/dev/null; then
+        kill -TERM "$SSTPD_PID" 2>/dev/null || true
+        for ((i = 0; i < 60; i++)); do kill -0 "$SSTPD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$SSTPD_PID" 2>/dev/null || true
+    fi
+    # Anything still inside our namespaces was started by this script: end it.
+    for ns in "${NAMESPACES[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    wait 2>/dev/null || true
+    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+log "namespaces $NS_CL, $NS_GW (work dir $WORK)"
+for ns in "$NS_GW" "$NS_CL"; do
+    ip netns add "$ns"
+    NAMESPACES+=("$ns")
+    in_ns "$ns" ip link set lo up
+done
+ip link add "$V_GC" netns "$NS_GW" type veth peer name "$V_CG" netns "$NS_CL"
+in_ns "$NS_GW" ip addr add 10.79.0.2/30 dev "$V_GC"
+in_ns "$NS_GW" ip link set "$V_GC" up
+in_ns "$NS_CL" ip addr add 10.79.0.1/30 dev "$V_CG"
+in_ns "$NS_CL" ip link set "$V_CG" up
+# Many short-lived connections from one address: let the client reuse TIME_WAIT ports.
+in_ns "$NS_CL" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
+in_ns "$NS_GW" sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
+
+CERTS="$ROOT/Tests/Fixtures/certs"
+install -m 0600 "$CERTS/server.key" "$WORK/server.key"
+install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
+PASSWORD="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+printf '%s\n' "$PASSWORD" >"$WORK/password"
+"$BIN/sstpctl" user add bench --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" \
+    <"$WORK/password" >/dev/null
+cat >"$WORK/sstpd.toml" <<EOF
+[listen]
+address = "10.79.0.2"
+port = $PORT
+
+[tls]
+certificate = "$WORK/server.pem"
+private_key = "$WORK/server.key"
+
+[sstp]
+hello_interval = $HELLO
+
+[pool]
+network = "10.77.0.0/20"
+gateway = "10.77.0.1"
+
+[tun]
+name = "sstp0"
+
+[limits]
+max_sessions = $((MAX_SESSIONS + 100))
+
+[state]
+database = "$WORK/state.sqlite"
+
+[admin]
+control_socket = "$WORK/control.sock"
+
+[log]
+level = "info"
+EOF
+# `ip netns exec` execs sstpd, so $! is sstpd itself (a shell function here would put a subshell in between).
+ip netns exec "$NS_GW" "$BIN/sstpd" --config "$WORK/sstpd.toml" >"$WORK/sstpd.log" 2>&1 &
+SSTPD_PID=$!
+for ((i = 0; i < 400; i++)); do
+    grep -q "sstpd ready" "$WORK/sstpd.log" && break
+    kill -0 "$SSTPD_PID" 2>/dev/null || { cat "$WORK/sstpd.log" >&2; die "sstpd exited"; }
+    sleep 0.05
+done
+grep -q "sstpd ready" "$WORK/sstpd.log" || { cat "$WORK/sstpd.log" >&2; die "sstpd not ready after 20 s"; }
+log "sstpd ready (pid $SSTPD_PID; hello_interval $HELLO s, max_sessions $((MAX_SESSIONS + 100)))"
+
+# bench NAME TIME-LIMIT ARGS...: runs `sstp-dial bench --json` in the client namespace; JSON in $WORK/NAME.json.
+bench() {
+    local name=$1 limit=$2 rc=0
+    shift 2
+    log "$name: sstp-dial bench $*"
+    in_ns "$NS_CL" timeout "$limit" "$BIN/sstp-dial" bench --server "10.79.0.2:$PORT" --server-name sstp.example.test \
+        --ca "$CERTS/ca.pem" --user bench --password-stdin --sstpd-pid "$SSTPD_PID" --timeout 30 --json "$@" \
+        <"$WORK/password" >"$WORK/$name.json" 2>"$WORK/$name.err" || rc=$?
+    sed 's/^/    /' "$WORK/$name.err" >&2
+    jq -e . "$WORK/$name.json" >/dev/null 2>&1 || die "$name: no JSON (exit $rc); see $WORK/$name.err"
+    return "$rc"
+}
+
+# status: sessions and refusal counters from the control socket.
+status() { "$BIN/sstpctl" status --json --socket "$WORK/control.sock"; }
+
+FAILED=0
+bench serial 120 --sessions "$SERIAL_SESSIONS" --rate 0 --parallel 1 --hold 0 --settle 0 || FAILED=1
+bench connect 120 --sessions "$CONNECT_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold 0 --settle 10 || FAILED=1
+bench idle $((HOLD + 150)) --sessions "$IDLE_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold "$HOLD" --settle 20 ||
+    FAILED=1
+STATUS=$(status)
+HELLO_TIMEOUTS=$(grep -c "hello timeout" "$WORK/sstpd.log" || true)
+LEFT=$(jq -r '.sessions' <<<"$STATUS")
+
+for name in serial connect idle; do
+    printf '\n== %s ==\n' "$name"
+    cat "$WORK/$name.json"
+done
+printf '\n== sstpd after both runs ==\n'
+jq -c '{sessions, poolUsed, counters}' <<<"$STATUS"
+echo "hello timeouts in sstpd's log: $HELLO_TIMEOUTS"
+
+row() { # name -> one markdown row
+    jq -r --arg name "$1" --arg hello "$HELLO" '
+        def r(x; n): if x == null then "-" else ((x * pow(10; n) | round) / pow(10; n) | tostring) end;
+        "| \($name) | \(.sessions) | \(.established) | \(.failed) | \(r(.connectsPerSecond; 0)) | " +
+        "\(r(.connectMs.p50; 1)) / \(r(.connectMs.p99; 1)) / \(r(.connectMs.max; 1)) | " +
+        "\(r(.sstpd.cpuMsPerConnect; 2)) | \(.holdSeconds) s (hello \($hello) s) | \(.aliveAtEnd) | \(.sessionsEchoed) | " +
+        "\(r(.sstpd.rssPerSessionKiB; 1)) | \(.sstpd.rssBeforeKiB) → \(.sstpd.rssUpKiB) → \(.sstpd.rssAfterKiB) " +
+        "(\(if .sstpd.memoryReturned then "returned" else "not returned" end)) |"' "$WORK/$1.json"
+}
+cat <<EOF
+
+Markdown rows for BENCHMARKS.md ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) vCPUs, binaries from $BIN):
+
+| run | sessions | up | failed | connects/s | connect ms p50 / p99 / max | sstpd CPU ms per connect | hold | alive at end | answered echoes | sstpd RSS KiB per session | sstpd RSS KiB before → up → after |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+$(row serial)
+$(row connect)
+$(row idle)
+EOF
+
+((LEFT == 0)) || { log "FAIL: sstpd still has $LEFT sessions"; FAILED=1; }
+((HELLO_TIMEOUTS == 0)) || { log "FAIL: $HELLO_TIMEOUTS hello timeouts in sstpd's log"; FAILED=1; }
+if jq -e --argjson hold "$HOLD" --argjson hello "$HELLO" \
+    '$hold >= 3 * $hello and .sessionsEchoed != .established' "$WORK/idle.json" >/dev/null; then
+    log "FAIL: not every idle session answered an echo"
+    FAILED=1
+fi
+((FAILED == 0)) || die "a run failed (see above)"
+log "ok"
