@@ -37,6 +37,13 @@ if [ "${SSTP_SKIP_BENCH:-0}" != 1 ]; then
     }
     echo "benchmark script (short mode, debug build; figures not comparable):"
     sed -n '/^## 1\./,/^## Raw data/p' /tmp/sstp-bench-ci.md | head -n 90
+    ./Benchmarks/bench.sh --short --bin-dir .build/debug > /tmp/sstp-sessions-bench-ci.log 2>&1 || {
+        cat /tmp/sstp-sessions-bench-ci.log
+        echo "sessions benchmark FAILED" >&2
+        exit 1
+    }
+    echo "sessions benchmark (short mode, debug build):"
+    sed -n '/^Markdown rows/,$p' /tmp/sstp-sessions-bench-ci.log
 fi
 if [ "${SSTP_SKIP_INTEROP:-0}" = 1 ]; then
     echo "warning: interop stage SKIPPED (SSTP_SKIP_INTEROP=1): the real sstpc client was not tested" >&2
