@@ -9,6 +9,8 @@ public final class GatewayState: Sendable {
         var pool: AddressPool
         var users: UserDatabase
         var sessions: [UInt64: Entry] = [:]
+        /// How many entries of `sessions` are admitted (kept so admission is O(1), not a scan per connect).
+        var admittedCount = 0
         var nextSessionID: UInt64 = 1
         /// Waiters for "no live session".
         var emptyWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
@@ -44,9 +46,11 @@ public final class GatewayState: Sendable {
     /// Counts the connection as an SSTP session if fewer than `limit` are admitted; false = over the limit.
     func admit(_ id: UInt64, limit: Int) -> Bool {
         inner.withLockedValue { s in
-            guard s.sessions[id] != nil else { return false }
-            guard s.sessions.values.filter(\.admitted).count < limit else { return false }
+            guard let entry = s.sessions[id] else { return false }
+            if entry.admitted { return true }
+            guard s.admittedCount < limit else { return false }
             s.sessions[id]!.admitted = true
+            s.admittedCount += 1
             return true
         }
     }
@@ -62,7 +66,9 @@ public final class GatewayState: Sendable {
     @discardableResult
     func close(_ id: UInt64) -> Bool {
         let (waiters, empty) = inner.withLockedValue { s -> ([CheckedContinuation<Bool, Never>], Bool) in
-            let existed = s.sessions.removeValue(forKey: id) != nil
+            let removed = s.sessions.removeValue(forKey: id)
+            let existed = removed != nil
+            if removed?.admitted == true { s.admittedCount -= 1 }
             s.pool.release(sessionID: id)
             guard s.sessions.isEmpty else { return ([], false) }
             defer { s.emptyWaiters.removeAll() }
