@@ -16,9 +16,9 @@
 # Prints each run's JSON, a summary, and a markdown table row per run for BENCHMARKS.md.
 #
 # Topology (created here, deleted on exit whatever happens):
-#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd :PORT, TUN sstp0 = pool 10.77.0.0/20]
+#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd :PORT, TUN sstp0 = pool 10.77.0.0/18]
 # Traffic stays inside these namespaces. The sstpd configuration has a private [state] database and [admin]
-# control socket in the work directory, max_sessions above the run's count, and a /20 pool (4093 addresses).
+# control socket in the work directory, max_sessions above the run's count, and a /18 pool (16381 addresses).
 #
 # Environment: SCRATCH (SwiftPM scratch path, default /tmp/build-bench), PORT (default 4443).
 set -euo pipefail
@@ -67,7 +67,7 @@ die() { log "FAIL: $*"; exit 1; }
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN device)"
 for tool in ip ss jq awk timeout; do command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y jq iproute2)"; done
 MAX_SESSIONS=$((CONNECT_SESSIONS > IDLE_SESSIONS ? CONNECT_SESSIONS : IDLE_SESSIONS))
-((MAX_SESSIONS <= 4000)) || die "at most 4000 sessions (the /20 pool); got $MAX_SESSIONS"
+((MAX_SESSIONS <= 16000)) || die "at most 16000 sessions (the /18 pool); got $MAX_SESSIONS"
 # Each session is a socket in sstp-dial and one in sstpd (plus sstpd's per-session state): raise the limit for both.
 ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || true
 (($(ulimit -n) >= MAX_SESSIONS + 256)) || die "open-file limit $(ulimit -n) is below $((MAX_SESSIONS + 256))"
@@ -144,7 +144,7 @@ private_key = "$WORK/server.key"
 hello_interval = $HELLO
 
 [pool]
-network = "10.77.0.0/20"
+network = "10.77.0.0/18"
 gateway = "10.77.0.1"
 
 [tun]
