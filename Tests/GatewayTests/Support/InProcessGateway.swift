@@ -60,6 +60,9 @@ final class InProcessGateway: Sendable {
         configuration.gatewayAddress = "10.77.0.1"
         configuration.dnsServers = ["10.78.0.2", "10.78.0.3"]
         configuration.controlSocket = nil  // tests that want one set a private path
+        // The test run starts ~100 suites at once on 2 cores: a TLS handshake can wait for a core for seconds, so
+        // the handshake deadline is generous here (the deadline tests set their own).
+        configuration.handshakeTimeout = 60
         configure(&configuration)
         let tls = try TLSContext.server(
             certificateChainFile: configuration.certificateChainFile, privateKeyFile: configuration.privateKeyFile)
@@ -92,7 +95,7 @@ final class InProcessGateway: Sendable {
     func dialConfiguration(user: String = "alice", password: String = "alice-password") -> DialConfiguration {
         DialConfiguration(
             host: "127.0.0.1", port: port, serverName: Fixtures.serverName, caFile: Fixtures.caFile, username: user,
-            password: password, timeoutSeconds: 10)
+            password: password, timeoutSeconds: 30)
     }
 
     func stop() async throws {
