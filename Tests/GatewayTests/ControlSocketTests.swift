@@ -108,6 +108,7 @@ struct ControlSocketTests {
         #expect(status.status == 0, "\(status.err)")
         let report = try JSONDecoder().decode(GatewayStatusReport.self, from: Data(status.out.utf8))
         #expect(report.sessions == 1 && report.poolUsed == 1 && report.pid == getpid())
+        #expect(report.counters["state_write_failures"] == 0)
         #expect(report.listen.hasSuffix(":\(gateway.port)"))
         let text = try Self.sstpctl(["status", "--socket", socket])
         #expect(text.out.contains("sessions:    1 of 1024"), "\(text.out)")

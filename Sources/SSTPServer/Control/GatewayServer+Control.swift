@@ -2,6 +2,7 @@ import AddressPool
 import Foundation
 import GatewayStore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
 import TLSEngine
@@ -72,6 +73,7 @@ extension GatewayServer {
                 "handshake_timeouts": counters.handshakeTimeouts.load(ordering: .relaxed),
                 "session_limit_refusals": counters.sessionLimitRefusals.load(ordering: .relaxed),
                 "call_aborts": counters.callAborts.load(ordering: .relaxed),
+                "state_write_failures": recorder?.failures.withLockedValue { $0 } ?? 0,
             ],
             lockouts: lockoutReport(), configurationFile: configurationFile, loadedAt: loadedAt)
     }

@@ -17,7 +17,7 @@ final class StateRecorder: Sendable {
     private let queue = DispatchQueue(label: "sstpd.state")
     /// Session id → accounting row. Touched only on `queue`.
     private let rows = NIOLockedValueBox<[UInt64: Int64]>([:])
-    /// Writes that failed (logged each time).
+    /// Writes that failed (logged each time; `sstpctl status` shows the count as `state_write_failures`).
     let failures = NIOLockedValueBox<Int>(0)
 
     init(store: GatewayStore, logger: Logger) {
