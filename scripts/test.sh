@@ -11,7 +11,22 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "warning: not root: the system tests (TUN, network namespaces) will fail" >&2
 fi
 swift build --build-tests
-swift test --skip-build
+# A crash in the test process (a trap, signal 4) prints only the crashed thread's backtrace, so the end of the log
+# shows it; the full log is kept, and on failure its failing tests, fatal errors and the tests that had started but
+# not finished (the crash happened in one of them) are printed last.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,threads=crashed,registers=none,images=none,limit=40}"
+TEST_LOG=/tmp/sstp-swift-test.log
+if ! swift test --skip-build 2>&1 | tee "$TEST_LOG"; then
+    echo "==== swift test FAILED: summary of $TEST_LOG ====" >&2
+    grep -E '^(Fatal error|.*: Fatal error|.*leaking promise|💣|Crashed|\*\*\* Signal)' "$TEST_LOG" | head -n 20 >&2 || true
+    grep -E '✘ Test .*(recorded an issue|failed)' "$TEST_LOG" | cut -c1-600 | head -n 40 >&2 || true
+    echo "tests started but not finished:" >&2
+    grep -v "^◇ Test case passing" "$TEST_LOG" | sed -nE 's/^◇ Test (.*) started\.$/\1/p' | sort -u >/tmp/sstp-tests-started.txt
+    sed -nE 's/^[✔✘] Test (.*) (passed|failed) after .*$/\1/p' "$TEST_LOG" | sed -E 's/ with [0-9]+ test cases?$//; s/ with [0-9]+ issues?$//' |
+        sort -u >/tmp/sstp-tests-ended.txt
+    comm -23 /tmp/sstp-tests-started.txt /tmp/sstp-tests-ended.txt | head -n 40 >&2
+    exit 1
+fi
 # The README's demo, end to end on the binaries just built: sstpctl PKI, the example VNet, sstpd with MS-CHAPv2,
 # EAP-TLS and the CRL distribution point; sstp-dial pings VMs with a password and with the PKCS#12 certificate.
 ./scripts/demo.sh --bin-dir .build/debug --check > /tmp/sstp-demo-check.log 2>&1 || {

@@ -60,7 +60,7 @@ func run(
     process.standardError = stderr
     process.standardInput = stdin
     try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     // Read both pipes concurrently so a chatty child cannot block on a full pipe.
     let errorData = LockedData()

@@ -227,15 +227,18 @@ struct ControlSocketTests {
 
     /// Sends raw bytes and returns the first answer line.
     static func raw(_ socket: String, _ text: String) throws -> String {
+        // write(contentsOf:) throws where write(_:) and availableData would trap (the daemon may close early).
         let handle = try FileHandle(forUnixSocket: socket)
-        handle.write(Data(text.utf8))
-        var received = Data()
+        defer { try? handle.close() }
+        try? handle.write(contentsOf: Data(text.utf8))
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
         while !received.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            received.append(chunk)
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            received += buffer[..<count]
         }
-        try? handle.close()
         return String(decoding: received, as: UTF8.self)
     }
 }

@@ -41,7 +41,7 @@ struct StateStoreGatewayTests {
             process.standardError = err
             process.standardInput = stdin
             try process.run()
-            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
             try stdin.fileHandleForWriting.close()
             let outData = out.fileHandleForReading.readDataToEndOfFile()
             let errData = err.fileHandleForReading.readDataToEndOfFile()

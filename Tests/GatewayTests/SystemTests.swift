@@ -57,7 +57,7 @@ struct SystemTests {
         add.standardInput = input
         add.standardOutput = FileHandle.nullDevice
         try add.run()
-        input.fileHandleForWriting.write(Data("alice-password\n".utf8))
+        try? input.fileHandleForWriting.write(contentsOf: Data("alice-password\n".utf8))
         try input.fileHandleForWriting.close()
         add.waitUntilExit()
         #expect(add.terminationStatus == 0)

@@ -50,9 +50,12 @@ enum Command {
 
 /// A long-running child process whose output is read line by line, so tests can wait for a marker instead of
 /// sleeping.
+///
+/// The output is read by a dedicated thread with read(2), not with `FileHandle.readabilityHandler`: on Linux,
+/// `availableData` traps on a read error and readability handlers on many pipes have crashed libdispatch
+/// (swift-corelibs-foundation issue 3276); a trap takes the whole test process down.
 final class ChildProcess: @unchecked Sendable {
     let process = Process()
-    private let lock = NSLock()
     private var lines: [String] = []
     private var partial = ""
     private let condition = NSCondition()
@@ -64,22 +67,6 @@ final class ChildProcess: @unchecked Sendable {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.condition.lock()
-            if data.isEmpty {
-                self.ended = true
-            } else {
-                self.partial += String(decoding: data, as: UTF8.self)
-                while let newline = self.partial.firstIndex(of: "\n") {
-                    self.lines.append(String(self.partial[..<newline]))
-                    self.partial = String(self.partial[self.partial.index(after: newline)...])
-                }
-            }
-            self.condition.broadcast()
-            self.condition.unlock()
-        }
         process.terminationHandler = { [weak self] _ in
             guard let self else { return }
             self.condition.lock()
@@ -88,6 +75,33 @@ final class ChildProcess: @unchecked Sendable {
             self.condition.unlock()
         }
         try process.run()
+        // Foundation closed our copy of the write end in run(), so the reader sees EOF when the child's copies close.
+        let reader = pipe.fileHandleForReading
+        let thread = Thread { [weak self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(reader.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                guard let self else { continue }  // nobody waits any more: drain until EOF so the child never blocks
+                self.condition.lock()
+                self.partial += String(decoding: buffer[..<count], as: UTF8.self)
+                while let newline = self.partial.firstIndex(of: "\n") {
+                    self.lines.append(String(self.partial[..<newline]))
+                    self.partial = String(self.partial[self.partial.index(after: newline)...])
+                }
+                self.condition.broadcast()
+                self.condition.unlock()
+            }
+            try? reader.close()
+            guard let self else { return }
+            self.condition.lock()
+            self.ended = true
+            self.condition.broadcast()
+            self.condition.unlock()
+        }
+        thread.name = "child-output"
+        thread.start()
     }
 
     private var exited = false

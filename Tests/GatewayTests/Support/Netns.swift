@@ -33,6 +33,7 @@ final class TestNetwork: GatewayNamespaceProviding, @unchecked Sendable {
         host = "shost\(suffix)"
         hostInterface = "vh\(suffix)"
         gatewayOuterAddress = "10.79.\(subnet).2"
+        Self.removeLeftovers(tag: tag, subnet: subnet)
         tearDownQuietly()
         do {
             try Command.run(["ip", "netns", "add", gateway])
@@ -71,6 +72,27 @@ final class TestNetwork: GatewayNamespaceProviding, @unchecked Sendable {
     func hostReceivedPackets() throws -> Int {
         let text = try Command.run(inHost(["cat", "/sys/class/net/\(hostInterface)/statistics/rx_packets"]))
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// Removes what a killed earlier test process left with this tag: its namespaces, and any root-namespace link
+    /// still holding this test's 10.79.<subnet>.1 (a duplicate route would send this test's connections into the
+    /// dead namespace, where nothing listens).
+    static func removeLeftovers(tag: String, subnet: Int) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+        for name in names {
+            for prefix in ["sgw\(tag)", "shost\(tag)"] where name.hasPrefix(prefix) {
+                if name.dropFirst(prefix.count).allSatisfy(\.isNumber) {
+                    _ = try? Command.run(["ip", "netns", "del", name], allowFailure: true)
+                }
+            }
+        }
+        let addresses = (try? Command.run(["ip", "-o", "-4", "addr", "show"], allowFailure: true)) ?? ""
+        for line in addresses.split(separator: "\n") where line.contains(" 10.79.\(subnet).1/30 ") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 1 else { continue }
+            let link = fields[1].split(separator: "@").first.map(String.init) ?? ""
+            if link.hasPrefix("vo") { _ = try? Command.run(["ip", "link", "del", link], allowFailure: true) }
+        }
     }
 
     func tearDownQuietly() {
