@@ -9,7 +9,9 @@ import TLSEngine
 public final class TunnelConnection: Sendable {
     public let info: TunnelInfo
     public let channel: any Channel
-    private let handler: NIOLoopBound<SSTPClientConnectionHandler>
+    /// The client handler, for module code already running on `channel.eventLoop` (the load generator sends from
+    /// there without a hop).
+    let handler: NIOLoopBound<SSTPClientConnectionHandler>
 
     init(info: TunnelInfo, channel: any Channel, handler: NIOLoopBound<SSTPClientConnectionHandler>) {
         self.info = info
@@ -109,9 +111,10 @@ public enum SSTPDialer {
             let info = try await ready.futureResult.get()
             deadline.cancel()
             let handler = try await eventLoop.submit {
-                NIOLoopBound(
-                    try channel.pipeline.syncOperations.handler(type: SSTPClientConnectionHandler.self),
-                    eventLoop: eventLoop)
+                // The server may hang up right after the tunnel came up: the handlers are gone with the channel.
+                guard let handler = try? channel.pipeline.syncOperations.handler(type: SSTPClientConnectionHandler.self)
+                else { throw DialError(.connectionClosed, "the connection closed as the tunnel came up") }
+                return NIOLoopBound(handler, eventLoop: eventLoop)
             }.get()
             return TunnelConnection(info: info, channel: channel, handler: handler)
         } catch {

@@ -89,7 +89,7 @@ public final class GatewayServer: Sendable {
         let (network, gateway) = try configuration.validate()
         let pool = try AddressPool(network: network, excluding: [gateway], reservations: reservations)
         self.state = GatewayState(pool: pool, users: users)
-        self.router = SessionRouter()
+        self.router = SessionRouter(metrics: metrics)
         self.device = device
         self.group = group
         self.logger = logger
@@ -111,6 +111,12 @@ public final class GatewayServer: Sendable {
         }
     }
 
+    /// Ciphertext a session may have queued in sstpd (beyond the kernel's socket buffer) before downlink packets for
+    /// it are dropped, and the level at which it is writable again. A router drops when its output queue is full;
+    /// without this a client slower than the network behind the gateway made sstpd's memory grow without bound.
+    static let downlinkQueueHighBytes = 256 * 1024
+    static let downlinkQueueLowBytes = 128 * 1024
+
     /// Binds the listener and starts the device. Returns the bound address.
     @discardableResult
     public func start() async throws -> SocketAddress {
@@ -120,6 +126,11 @@ public final class GatewayServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // The queue a session may build in sstpd when its client cannot keep up: above the high mark the
+            // channel is not writable and downlink batches are dropped (SSTPServerConnectionHandler.sendToClient).
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: Self.downlinkQueueLowBytes, high: Self.downlinkQueueHighBytes))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     // The context in force now: a reload with a renewed certificate applies to new connections.
@@ -200,6 +211,7 @@ public final class GatewayServer: Sendable {
                 "spoofed-dropped": "\(counters.spoofedDropped.load(ordering: .relaxed))",
                 "session-limit-refusals": "\(counters.sessionLimitRefusals.load(ordering: .relaxed))",
                 "call-aborts": "\(counters.callAborts.load(ordering: .relaxed))",
+                "downlink-queue-dropped": "\(counters.downlinkQueueDropped.load(ordering: .relaxed))",
                 "cap-dropped-up": "\(limiter?.droppedUplink.load(ordering: .relaxed) ?? 0)",
                 "cap-dropped-down": "\(limiter?.droppedDownlink.load(ordering: .relaxed) ?? 0)",
             ])

@@ -57,16 +57,16 @@ final class TUNReaderThread: @unchecked Sendable {
         Glibc.close(wakeFD)
     }
 
-    /// Bytes of one batch slab: every packet of a batch is copied into one buffer and handed on as a slice of it, so
-    /// a batch costs one allocation instead of one per packet. Below glibc's mmap threshold (128 KiB), so the slab
-    /// comes from the heap and not from mmap/munmap per batch.
-    static let slabCapacity = 96 * 1024
+    /// Bytes read into one batch, at most (then the batch is handed on): every packet of a batch is read into a
+    /// reusable arena and the batch is copied into ONE exactly sized buffer, handed on as slices of it, so a batch
+    /// costs one allocation and one copy. Exactly sized matters: a slice keeps its whole buffer alive, and a fixed
+    /// 96 KiB slab holding one or two packets made packets queued for slow sessions cost up to 64× their size.
+    static let batchBytes = 96 * 1024
 
     private func run() {
-        // One scratch buffer big enough for any packet (a read into less would truncate it); each packet is then
-        // copied into the batch slab (a ~1500-byte memcpy, the only copy on this side).
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
-        defer { scratch.deallocate() }
+        // The arena always has 64 KiB free before a read (a read into less could truncate a packet).
+        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.batchBytes + 65_536, alignment: 16)
+        defer { arena.deallocate() }
         var fds = [
             pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
@@ -75,10 +75,10 @@ final class TUNReaderThread: @unchecked Sendable {
         lengths.reserveCapacity(maxBatchSize)
         var batch: [ByteBuffer] = []
         batch.reserveCapacity(maxBatchSize)
-        // A packet read that did not fit the previous slab, carried into the next batch.
-        var carried = 0
+        // Set when the last batch ended because it was full, not drained: read again without polling.
+        var more = false
         while true {
-            if carried == 0 {
+            if !more {
                 let ready = poll(&fds, 2, -1)
                 if ready < 0 {
                     if errno == EINTR { continue }
@@ -91,23 +91,17 @@ final class TUNReaderThread: @unchecked Sendable {
                     return
                 }
             }
-            // All writes into the slab happen before any slice of it exists: a write to a shared ByteBuffer would
-            // copy it.
-            var slab = allocator.buffer(capacity: Self.slabCapacity)
-            if carried > 0 {
-                slab.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[0..<carried]))
-                lengths.append(carried)
-                carried = 0
-            }
-            while lengths.count < maxBatchSize {
-                let count = Glibc.read(fd, scratch.baseAddress, scratch.count)
+            more = false
+            var used = 0
+            while true {
+                guard lengths.count < maxBatchSize && used <= Self.batchBytes else {
+                    more = true
+                    break
+                }
+                let count = Glibc.read(fd, arena.baseAddress! + used, arena.count - used)
                 if count > 0 {
-                    guard count <= slab.writableBytes else {
-                        carried = count  // the slab is full: this packet opens the next batch
-                        break
-                    }
-                    slab.writeBytes(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
                     lengths.append(count)
+                    used += count
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
@@ -115,6 +109,8 @@ final class TUNReaderThread: @unchecked Sendable {
                 }
             }
             guard !lengths.isEmpty else { continue }
+            var slab = allocator.buffer(capacity: used)
+            slab.writeBytes(UnsafeRawBufferPointer(rebasing: arena[0..<used]))
             var offset = slab.readerIndex
             for length in lengths {
                 batch.append(slab.getSlice(at: offset, length: length)!)

@@ -168,6 +168,12 @@ import Testing
             var seen: [UInt16] = []
             for await batch in batches {
                 #expect(batch.count <= 8)
+                // One buffer per batch, sized to it (NIO rounds up to a power of two): a queued slice must not keep a
+                // mostly empty slab alive.
+                let bytes = batch.reduce(0) { $0 + $1.readableBytes }
+                #expect(
+                    batch.allSatisfy { $0.storageCapacity < max(2 * bytes, 128) },
+                    "\(batch.map(\.storageCapacity)) for \(bytes) bytes")
                 for packet in batch
                 where packet.getInteger(at: 20, as: UInt8.self) == 0
                     && packet.getInteger(at: 24, as: UInt16.self) == 0xCAFE

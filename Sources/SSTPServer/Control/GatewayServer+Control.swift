@@ -73,6 +73,9 @@ extension GatewayServer {
                 "handshake_timeouts": counters.handshakeTimeouts.load(ordering: .relaxed),
                 "session_limit_refusals": counters.sessionLimitRefusals.load(ordering: .relaxed),
                 "call_aborts": counters.callAborts.load(ordering: .relaxed),
+                "downlink_queue_dropped": counters.downlinkQueueDropped.load(ordering: .relaxed)
+                    + router.droppedBacklog.load(ordering: .relaxed),
+                "no_session_dropped": router.droppedNoRoute.load(ordering: .relaxed),
                 "state_write_failures": recorder?.failures.withLockedValue { $0 } ?? 0,
             ],
             lockouts: lockoutReport(), configurationFile: configurationFile, loadedAt: loadedAt)

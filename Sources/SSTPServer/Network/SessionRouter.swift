@@ -3,11 +3,13 @@ import NIOCore
 import Synchronization
 
 /// Where packets for one client address go: the session's event loop and a closure that runs there.
-public struct SessionEndpoint: Sendable {
+public final class SessionEndpoint: Sendable {
     public let sessionID: UInt64
     public let eventLoop: any EventLoop
     /// Runs on `eventLoop` with every packet of one device read batch destined to this session.
     public let deliver: @Sendable ([ByteBuffer]) -> Void
+    /// Packets handed to `eventLoop` and not yet delivered.
+    let pending = Atomic<Int>(0)
 
     public init(sessionID: UInt64, eventLoop: any EventLoop, deliver: @escaping @Sendable ([ByteBuffer]) -> Void) {
         self.sessionID = sessionID
@@ -24,8 +26,18 @@ public final class SessionRouter: Sendable {
     public let droppedNoRoute = Atomic<Int>(0)
     /// Packets from the device that were not IPv4 (IPv6 routing comes with IPV6CP global addresses).
     public let droppedUnroutable = Atomic<Int>(0)
+    /// Packets dropped because their session's event loop had `maximumPendingPackets` of its packets not yet
+    /// delivered: the reader thread outran the loop (a bounded hand-off; the task queue must not grow without limit).
+    public let droppedBacklog = Atomic<Int>(0)
+    /// Per session: packets handed to its event loop and not yet delivered, at most (≈ 0.7 MiB of 1400-byte packets; ~6 ms of a busy loop).
+    public static let maximumPendingPackets = 512
 
-    public init() {}
+    /// Where drops are also counted for Prometheus (`no_session`, and `cap` for a full hand-off backlog).
+    private let metrics: GatewayMetrics?
+
+    public init(metrics: GatewayMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     public func register(address: UInt32, endpoint: SessionEndpoint) {
         table.withLockedValue { $0[address] = endpoint }
@@ -43,6 +55,8 @@ public final class SessionRouter: Sendable {
     /// Called on the device's reader thread with one read batch.
     public func route(_ batch: [ByteBuffer]) {
         var perSession: [UInt64: (SessionEndpoint, [ByteBuffer])] = [:]
+        var noRoute = 0
+        defer { metrics?.tunDropped(reason: .noSession, count: noRoute) }
         table.withLockedValue { table in
             for packet in batch {
                 guard let destination = Self.ipv4Destination(packet) else {
@@ -51,14 +65,24 @@ public final class SessionRouter: Sendable {
                 }
                 guard let endpoint = table[destination] else {
                     droppedNoRoute.add(1, ordering: .relaxed)
+                    noRoute += 1
                     continue
                 }
                 perSession[endpoint.sessionID, default: (endpoint, [])].1.append(packet)
             }
         }
         for (_, (endpoint, packets)) in perSession {
-            let deliver = endpoint.deliver
-            endpoint.eventLoop.execute { deliver(packets) }
+            let count = packets.count
+            guard endpoint.pending.add(count, ordering: .relaxed).newValue <= Self.maximumPendingPackets else {
+                endpoint.pending.subtract(count, ordering: .relaxed)
+                droppedBacklog.add(count, ordering: .relaxed)
+                metrics?.tunDropped(reason: .cap, count: count)
+                continue
+            }
+            endpoint.eventLoop.execute {
+                endpoint.pending.subtract(count, ordering: .relaxed)
+                endpoint.deliver(packets)
+            }
         }
     }
 

@@ -327,9 +327,21 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     }
 
     /// Network → client: one write (and one flush) per batch from the device.
+    ///
+    /// While the connection is not writable (more than `GatewayServer.downlinkQueueHighBytes` of ciphertext queued
+    /// because the client or its path is slower than the network behind the gateway) the batch is dropped and counted
+    /// (`cap`), as a router drops at a full output queue; the inner TCP flows back off. Queuing instead would grow
+    /// sstpd's memory without bound.
     func sendToClient(_ packets: [ByteBuffer]) {
         guard let context, callConnected, ppp.isIPv4Open else {
             counters.otherDropped.add(packets.count, ordering: .relaxed)
+            return
+        }
+        guard context.channel.isWritable else {
+            counters.otherDropped.add(packets.count, ordering: .relaxed)
+            counters.queueDropped.add(packets.count, ordering: .relaxed)
+            gateway.counters.downlinkQueueDropped.add(packets.count, ordering: .relaxed)
+            gateway.metrics.tunDropped(reason: .cap, count: packets.count)
             return
         }
         var total = 0
@@ -521,6 +533,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 "packets-out": "\(counters.packetsOut.load(ordering: .relaxed))",
                 "spoofed-dropped": "\(counters.spoofedDropped.load(ordering: .relaxed))",
                 "other-dropped": "\(counters.otherDropped.load(ordering: .relaxed))",
+                "queue-dropped": "\(counters.queueDropped.load(ordering: .relaxed))",
             ])
         sessionID = 0
         context = nil

@@ -11,6 +11,8 @@ public final class GatewayCounters: Sendable {
     public let sessionLimitRefusals = Atomic<Int>(0)
     /// Calls we aborted (MS-SSTP §3.1.5.1), e.g. for a crypto binding that did not verify.
     public let callAborts = Atomic<Int>(0)
+    /// Network → client packets dropped because a session's connection queue was full.
+    public let downlinkQueueDropped = Atomic<Int>(0)
 
     public init() {}
 }

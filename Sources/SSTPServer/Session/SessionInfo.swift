@@ -11,6 +11,9 @@ public final class SessionCounters: Sendable {
     public let spoofedDropped = Atomic<Int>(0)
     /// Frames dropped for any other reason (data before Call Connected, unsupported protocol, device refusal).
     public let otherDropped = Atomic<Int>(0)
+    /// Of those: network → client packets dropped because the connection's queue was full (the client is slower than
+    /// the traffic sent to it).
+    public let queueDropped = Atomic<Int>(0)
 
     public init() {}
 }
