@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
         .target(name: "CTUNShims"),
+        .target(name: "CUDPShims"),
 
         // MARK: Pure protocol cores
         .target(name: "SSTPProtocol", dependencies: [nioCore, "CryptoPrimitives"], swiftSettings: swiftSettings),
@@ -78,7 +79,7 @@ let package = Package(
             name: "SSTPClient",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "DHCPProtocol", "EAP", "EAPTLS",
-                "TUNDevice", "TLSEngine",
+                "TUNDevice", "TLSEngine", "CUDPShims",
                 "CryptoPrimitives", nioCore, nioPosix, nioConcurrency, logging,
             ],
             swiftSettings: swiftSettings
@@ -130,7 +131,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "SSTPServer", "SSTPClient", "SSTPNIO", "TLSEngine", "IPPackets", "PKI", "GatewayStore", "GatewayPolicy",
-                nioCore, nioPosix,
+                "TUNDevice", nioCore, nioPosix, .product(name: "NIOEmbedded", package: "swift-nio"),
                 logging,
             ],
             swiftSettings: swiftSettings

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Benchmarks/bench.sh — many sessions against one sstpd with `sstp-dial bench`: connect rate and idle sessions.
+# Benchmarks/bench.sh — many sessions against one sstpd with `sstp-dial bench`: connect rate, idle sessions, traffic.
 #
 #   Benchmarks/bench.sh [--short] [--bin-dir DIR | --skip-build] [--serial-sessions N] [--connect-sessions N]
-#                       [--idle-sessions N]
-#                       [--hold SECONDS] [--hello SECONDS] [--parallel K] [--keep-logs]
+#                       [--idle-sessions N] [--hold SECONDS] [--hello SECONDS] [--parallel K]
+#                       [--traffic-sessions N] [--traffic-duration SECONDS] [--paced-rate PPS] [--packet-size BYTES]
+#                       [--only-traffic | --no-traffic] [--keep-logs]
 #
-# Needs root (a network namespace pair and sstpd's TUN device). Three runs against one sstpd:
+# Needs root (three network namespaces and sstpd's TUN device). Session runs against one sstpd:
 #   0. serial: --serial-sessions (default 100) sessions one at a time (--parallel 1): connect time without queueing;
 #   1. connect rate: --connect-sessions (default 500) sessions at rate 0 (as fast as --parallel 64 allows), no hold;
 #   2. idle sessions: --idle-sessions (default 2000) held --hold seconds (default 70) with sstpd's hello_interval at
 #      --hello (default 20): sstpd sends each silent session an Echo Request after one or two intervals and ends the
 #      call after a third, so with hold >= 3 x hello every session must answer at least one echo to be alive at the
 #      end. The bench counts the Echo Requests each session received; sstpd's log must show no "hello timeout".
-# --short (CI): 50, 200 and 200 sessions, hold 12 s, hello 5 s. Bounded: every step has a timeout; < 5 minutes in all.
-# Prints each run's JSON, a summary, and a markdown table row per run for BENCHMARKS.md.
+# Then traffic runs: UDP between the sessions and a peer socket that sstp-dial creates in namespace host
+# (10.78.0.2:9), --packet-size IP bytes (default 1400), both directions at once:
+#   3. traffic1: 1 session flat out for --traffic-duration seconds (default 10);
+#   4. trafficN: --traffic-sessions sessions (default 32) flat out, same duration;
+#   5. pacedN: the same sessions at --paced-rate packets/s per session each way (default 1000): loss at a known load.
+#   A traffic run fails only if a session failed or died or a direction received nothing; speed is not asserted.
+# --short (CI): 50, 200 and 200 sessions, hold 12 s, hello 5 s; traffic with 1 and 8 sessions for 3 s each.
+# --only-traffic skips runs 0-2, --no-traffic skips 3-5. Bounded: every step has a timeout; < 5 minutes in all.
+# Prints each run's JSON, a summary, and markdown table rows (sessions, then traffic) for BENCHMARKS.md.
 #
 # Topology (created here, deleted on exit whatever happens):
-#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd :PORT, TUN sstp0 = pool 10.77.0.0/18]
+#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd :PORT, TUN sstp0 = pool 10.77.0.0/18] 10.78.0.1/24
+#       ==veth== 10.78.0.2/24 host (default route via 10.78.0.1; gw forwards and routes the pool to sstp0 itself)
 # Traffic stays inside these namespaces. The sstpd configuration has a private [state] database and [admin]
 # control socket in the work directory, max_sessions above the run's count, and a /18 pool (16381 addresses).
 #
@@ -37,6 +46,12 @@ IDLE_SESSIONS=
 HOLD=
 HELLO=
 PARALLEL=64
+TRAFFIC_SESSIONS=
+TRAFFIC_DURATION=
+PACED_RATE=1000
+PACKET_SIZE=1400
+RUN_SESSIONS=1
+RUN_TRAFFIC=1
 
 while (($#)); do
     case "$1" in
@@ -49,6 +64,12 @@ while (($#)); do
     --hold) HOLD=$2; shift ;;
     --hello) HELLO=$2; shift ;;
     --parallel) PARALLEL=$2; shift ;;
+    --traffic-sessions) TRAFFIC_SESSIONS=$2; shift ;;
+    --traffic-duration) TRAFFIC_DURATION=$2; shift ;;
+    --paced-rate) PACED_RATE=$2; shift ;;
+    --packet-size) PACKET_SIZE=$2; shift ;;
+    --only-traffic) RUN_SESSIONS=0; RUN_TRAFFIC=1 ;;
+    --no-traffic) RUN_TRAFFIC=0 ;;
     --keep-logs) KEEP_LOGS=1 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -57,8 +78,10 @@ while (($#)); do
 done
 if ((SHORT)); then
     : "${SERIAL_SESSIONS:=50}" "${CONNECT_SESSIONS:=200}" "${IDLE_SESSIONS:=200}" "${HOLD:=12}" "${HELLO:=5}"
+    : "${TRAFFIC_SESSIONS:=8}" "${TRAFFIC_DURATION:=3}"
 else
     : "${SERIAL_SESSIONS:=100}" "${CONNECT_SESSIONS:=500}" "${IDLE_SESSIONS:=2000}" "${HOLD:=70}" "${HELLO:=20}"
+    : "${TRAFFIC_SESSIONS:=32}" "${TRAFFIC_DURATION:=10}"
 fi
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -67,6 +90,7 @@ die() { log "FAIL: $*"; exit 1; }
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN device)"
 for tool in ip ss jq awk timeout; do command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y jq iproute2)"; done
 MAX_SESSIONS=$((CONNECT_SESSIONS > IDLE_SESSIONS ? CONNECT_SESSIONS : IDLE_SESSIONS))
+MAX_SESSIONS=$((TRAFFIC_SESSIONS > MAX_SESSIONS ? TRAFFIC_SESSIONS : MAX_SESSIONS))
 ((MAX_SESSIONS <= 16000)) || die "at most 16000 sessions (the /18 pool); got $MAX_SESSIONS"
 # Each session is a socket in sstp-dial and one in sstpd (plus sstpd's per-session state): raise the limit for both.
 ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || true
@@ -83,7 +107,8 @@ for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not 
 
 WORK=$(mktemp -d /tmp/sstp-bench-load.XXXXXX)
 ID="sl$$"
-NS_GW="${ID}-gw"; NS_CL="${ID}-client"; V_GC="${ID}gc"; V_CG="${ID}cg"
+NS_GW="${ID}-gw"; NS_CL="${ID}-client"; NS_HOST="${ID}-host"
+V_GC="${ID}gc"; V_CG="${ID}cg"; V_GH="${ID}gh"; V_HG="${ID}hg"
 NAMESPACES=()
 SSTPD_PID=
 
@@ -109,15 +134,25 @@ trap 'exit 130' INT TERM
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-log "namespaces $NS_CL, $NS_GW (work dir $WORK)"
-for ns in "$NS_GW" "$NS_CL"; do
+log "namespaces $NS_CL, $NS_GW, $NS_HOST (work dir $WORK)"
+for ns in "$NS_GW" "$NS_CL" "$NS_HOST"; do
     ip netns add "$ns"
     NAMESPACES+=("$ns")
     in_ns "$ns" ip link set lo up
+    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
 done
 ip link add "$V_GC" netns "$NS_GW" type veth peer name "$V_CG" netns "$NS_CL"
+ip link add "$V_GH" netns "$NS_GW" type veth peer name "$V_HG" netns "$NS_HOST"
 in_ns "$NS_GW" ip addr add 10.79.0.2/30 dev "$V_GC"
 in_ns "$NS_GW" ip link set "$V_GC" up
+# The host behind the gateway (as in Benchmarks/run.sh): gw forwards between it and sstp0, whose pool route sstpd
+# sets up itself.
+in_ns "$NS_GW" ip addr add 10.78.0.1/24 dev "$V_GH"
+in_ns "$NS_GW" ip link set "$V_GH" up
+in_ns "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
+in_ns "$NS_HOST" ip addr add 10.78.0.2/24 dev "$V_HG"
+in_ns "$NS_HOST" ip link set "$V_HG" up
+in_ns "$NS_HOST" ip route add default via 10.78.0.1
 in_ns "$NS_CL" ip addr add 10.79.0.1/30 dev "$V_CG"
 in_ns "$NS_CL" ip link set "$V_CG" up
 # Many short-lived connections from one address: let the client reuse TIME_WAIT ports.
@@ -190,19 +225,40 @@ bench() {
 status() { "$BIN/sstpctl" status --json --socket "$WORK/control.sock"; }
 
 FAILED=0
-bench serial 120 --sessions "$SERIAL_SESSIONS" --rate 0 --parallel 1 --hold 0 --settle 0 || FAILED=1
-bench connect 120 --sessions "$CONNECT_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold 0 --settle 10 || FAILED=1
-bench idle $((HOLD + 150)) --sessions "$IDLE_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold "$HOLD" --settle 20 ||
-    FAILED=1
+SESSION_RUNS=()
+TRAFFIC_RUNS=()
+if ((RUN_SESSIONS)); then
+    SESSION_RUNS=(serial connect idle)
+    bench serial 120 --sessions "$SERIAL_SESSIONS" --rate 0 --parallel 1 --hold 0 --settle 0 || FAILED=1
+    bench connect 120 --sessions "$CONNECT_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold 0 --settle 10 || FAILED=1
+    bench idle $((HOLD + 150)) --sessions "$IDLE_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold "$HOLD" \
+        --settle 20 || FAILED=1
+fi
+# traffic NAME SESSIONS RATE: a traffic run with the peer in the host namespace (RATE 0 = flat out).
+traffic() {
+    TRAFFIC_RUNS+=("$1")
+    bench "$1" $((TRAFFIC_DURATION + 90)) --sessions "$2" --rate 0 --parallel "$PARALLEL" --hold 0 --settle 5 \
+        --traffic-peer 10.78.0.2:9 --peer-netns "$NS_HOST" --packet-size "$PACKET_SIZE" --packet-rate "$3" \
+        --direction both --duration "$TRAFFIC_DURATION" || FAILED=1
+    # Traffic flowed each way and every session stayed up; how fast is reported, not asserted.
+    jq -e '.traffic.uplink.received > 0 and .traffic.downlink.received > 0
+        and .aliveAtEnd == .established and .established == .sessions' "$WORK/$1.json" >/dev/null ||
+        { log "FAIL: $1: traffic did not flow both ways, or a session was lost"; FAILED=1; }
+}
+if ((RUN_TRAFFIC)); then
+    traffic traffic1 1 0
+    traffic "traffic$TRAFFIC_SESSIONS" "$TRAFFIC_SESSIONS" 0
+    traffic "paced$TRAFFIC_SESSIONS" "$TRAFFIC_SESSIONS" "$PACED_RATE"
+fi
 STATUS=$(status)
 HELLO_TIMEOUTS=$(grep -c "hello timeout" "$WORK/sstpd.log" || true)
 LEFT=$(jq -r '.sessions' <<<"$STATUS")
 
-for name in serial connect idle; do
+for name in "${SESSION_RUNS[@]}" "${TRAFFIC_RUNS[@]}"; do
     printf '\n== %s ==\n' "$name"
     cat "$WORK/$name.json"
 done
-printf '\n== sstpd after both runs ==\n'
+printf '\n== sstpd after the runs ==\n'
 jq -c '{sessions, poolUsed, counters}' <<<"$STATUS"
 echo "hello timeouts in sstpd's log: $HELLO_TIMEOUTS"
 
@@ -215,20 +271,35 @@ row() { # name -> one markdown row
         "\(r(.sstpd.rssPerSessionKiB; 1)) | \(.sstpd.rssBeforeKiB) → \(.sstpd.rssUpKiB) → \(.sstpd.rssAfterKiB) " +
         "(\(if .sstpd.memoryReturned then "returned" else "not returned" end)) |"' "$WORK/$1.json"
 }
-cat <<EOF
-
-Markdown rows for BENCHMARKS.md ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) vCPUs, binaries from $BIN):
-
-| run | sessions | up | failed | connects/s | connect ms p50 / p99 / max | sstpd CPU ms per connect | hold | alive at end | answered echoes | sstpd RSS KiB per session | sstpd RSS KiB before → up → after |
-|---|---|---|---|---|---|---|---|---|---|---|---|
-$(row serial)
-$(row connect)
-$(row idle)
-EOF
+traffic_row() { # name -> one markdown row
+    jq -r --arg name "$1" '
+        def r(x; n): if x == null then "-" else ((x * pow(10; n) | round) / pow(10; n) | tostring) end;
+        def dir(d): "\(r(d.gbitPerSecond; 3)) / \(r(d.packetsPerSecond; 0)) / \(r(d.lossPercent; 2)) %";
+        .traffic as $t |
+        "| \($name) | \($t.sessions) | \($t.packetSize) | " +
+        "\(if $t.packetRate == 0 then "flat out" else "\($t.packetRate) pps" end) | \(r($t.durationSeconds; 2)) s | " +
+        "\(dir($t.uplink)) | \(dir($t.downlink)) | \(r($t.sstpdCpuUsPerPacket; 2)) | " +
+        "\(r($t.generatorCpuUsPerPacket; 2)) | \($t.sstpdRssBeforeKiB) → \($t.sstpdRssDuringKiB) | " +
+        "\(.aliveAtEnd) of \(.sessions) |"' "$WORK/$1.json"
+}
+printf '\nMarkdown rows for BENCHMARKS.md (%s, %s vCPUs, binaries from %s):\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$BIN"
+if ((${#SESSION_RUNS[@]})); then
+    printf '\n%s\n%s\n' \
+        "| run | sessions | up | failed | connects/s | connect ms p50 / p99 / max | sstpd CPU ms per connect | hold | alive at end | answered echoes | sstpd RSS KiB per session | sstpd RSS KiB before → up → after |" \
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    for name in "${SESSION_RUNS[@]}"; do row "$name"; done
+fi
+if ((${#TRAFFIC_RUNS[@]})); then
+    printf '\n%s\n%s\n' \
+        "| run | sessions | IP bytes | rate per session each way | duration | uplink Gbit/s / pkt/s / loss | downlink Gbit/s / pkt/s / loss | sstpd CPU µs per packet | generator CPU µs per packet | sstpd RSS KiB before → during | alive at end |" \
+        "|---|---|---|---|---|---|---|---|---|---|---|"
+    for name in "${TRAFFIC_RUNS[@]}"; do traffic_row "$name"; done
+fi
 
 ((LEFT == 0)) || { log "FAIL: sstpd still has $LEFT sessions"; FAILED=1; }
 ((HELLO_TIMEOUTS == 0)) || { log "FAIL: $HELLO_TIMEOUTS hello timeouts in sstpd's log"; FAILED=1; }
-if jq -e --argjson hold "$HOLD" --argjson hello "$HELLO" \
+if ((RUN_SESSIONS)) && jq -e --argjson hold "$HOLD" --argjson hello "$HELLO" \
     '$hold >= 3 * $hello and .sessionsEchoed != .established' "$WORK/idle.json" >/dev/null; then
     log "FAIL: not every idle session answered an echo"
     FAILED=1

@@ -25,6 +25,12 @@ final class BenchSessionProbe: Sendable {
     /// SSTP_MSG_ECHO_REQUEST messages received; the client state machine answers each with an Echo Response
     /// (MS-SSTP §3.2.5.3.7), so this is also the number of echoes answered.
     let echoRequests = Atomic<Int>(0)
+    /// Traffic phase: IPv4 packets this session's uplink sender has written (final once the sender is stopped).
+    let uplinkSent = Atomic<Int>(0)
+    /// Traffic phase: downlink packets (IPv4/UDP to `BenchTrafficConfiguration.sessionPort`) that came out of the
+    /// tunnel, and their IP bytes.
+    let downlinkReceived = Atomic<Int>(0)
+    let downlinkReceivedBytes = Atomic<Int>(0)
 
     init() {}
 }

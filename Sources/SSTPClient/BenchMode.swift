@@ -6,8 +6,12 @@ import NIOPosix
 import Synchronization
 import TLSEngine
 
-/// What `sstp-dial bench` does: open many sessions at a chosen rate, hold them idle (only SSTP echoes), check they
-/// all survived, hang up, and report.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `sstp-dial bench` does: open many sessions at a chosen rate, hold them idle (only SSTP echoes), optionally
+/// push UDP traffic through them to and from a host behind the gateway, check they all survived, hang up, and report.
 public struct BenchConfiguration: Sendable {
     public typealias SourceAddresses = [IPv4Address]
 
@@ -29,10 +33,13 @@ public struct BenchConfiguration: Sendable {
     /// After the last session is gone, how long to wait at most for the gateway's memory to fall back within 10 %
     /// of where it started (polled every 100 ms).
     public var settleSeconds: Double
+    /// After the hold: traffic between the sessions and a peer behind the gateway; nil = none.
+    public var traffic: BenchTrafficConfiguration?
 
     public init(
         dial: DialConfiguration, sessions: Int, rate: Double = 0, parallel: Int = 64, holdSeconds: Double = 0,
-        sourceAddresses: [IPv4Address] = [], gatewayPID: Int32? = nil, settleSeconds: Double = 10
+        sourceAddresses: [IPv4Address] = [], gatewayPID: Int32? = nil, settleSeconds: Double = 10,
+        traffic: BenchTrafficConfiguration? = nil
     ) {
         self.dial = dial
         self.sessions = sessions
@@ -42,6 +49,7 @@ public struct BenchConfiguration: Sendable {
         self.sourceAddresses = sourceAddresses
         self.gatewayPID = gatewayPID
         self.settleSeconds = settleSeconds
+        self.traffic = traffic
     }
 
     /// Parses `127.0.0.2-127.0.0.250`, `127.0.0.2,127.0.0.3` or a mix; nil if anything is not an IPv4 address or a
@@ -67,6 +75,12 @@ public struct BenchReport: Sendable, Codable, Equatable {
         public var p50: Double
         public var p99: Double
         public var max: Double
+
+        public init(p50: Double, p99: Double, max: Double) {
+            self.p50 = p50
+            self.p99 = p99
+            self.max = max
+        }
     }
 
     /// The gateway process, sampled from `/proc/PID` before connecting (`before`), once every attempt has finished
@@ -91,6 +105,79 @@ public struct BenchReport: Sendable, Codable, Equatable {
         public var settleSeconds: Double
     }
 
+    /// The traffic phase (`--traffic-peer`): UDP of one IP size between every session and a peer behind the gateway,
+    /// each way, counted where it was sent and where it arrived.
+    public struct Traffic: Sendable, Codable, Equatable {
+        /// One direction's counts. Uplink is sent by the sessions and received by the peer; downlink the reverse.
+        public struct Direction: Sendable, Codable, Equatable {
+            /// Packets handed to the tunnel (uplink: SSTP writes of the client) or to the kernel (downlink: sendmmsg).
+            public var sent: Int
+            /// Packets that arrived: at the peer's socket (uplink), out of the sessions' tunnels (downlink).
+            public var received: Int
+            /// (sent − received) / sent × 100; 0 when nothing was sent.
+            public var lossPercent: Double
+            /// received / durationSeconds.
+            public var packetsPerSecond: Double
+            /// Received IP bytes × 8 / durationSeconds / 10⁹.
+            public var gbitPerSecond: Double
+
+            public init(sent: Int, received: Int, receivedBytes: Int, durationSeconds: Double) {
+                self.sent = sent
+                self.received = received
+                self.lossPercent = sent > 0 ? Double(sent - received) / Double(sent) * 100 : 0
+                self.packetsPerSecond = durationSeconds > 0 ? Double(received) / durationSeconds : 0
+                self.gbitPerSecond = durationSeconds > 0 ? Double(receivedBytes) * 8 / durationSeconds / 1e9 : 0
+            }
+        }
+
+        /// IP packet size in bytes (both ways).
+        public var packetSize: Int
+        /// "up", "down" or "both".
+        public var direction: String
+        /// Packets per second per session per direction; 0 = flat out.
+        public var packetRate: Double
+        /// Sessions that carried traffic (those still up when it started).
+        public var sessions: Int
+        /// Seconds from starting the senders to all of them having stopped.
+        public var durationSeconds: Double
+        /// Seconds spent afterwards waiting for packets still in flight (until the counts stood still for 300 ms).
+        public var drainSeconds: Double
+        public var uplink: Direction?
+        public var downlink: Direction?
+        /// The gateway (`--sstpd-pid`) from the start of the traffic phase to the end of the drain: CPU seconds, and
+        /// per packet that arrived (uplink received + downlink received), in µs.
+        public var sstpdCpuSeconds: Double?
+        public var sstpdCpuUsPerPacket: Double?
+        /// The gateway's VmRSS before the senders started and just before they stopped.
+        public var sstpdRssBeforeKiB: Int?
+        public var sstpdRssDuringKiB: Int?
+        /// This process (the sessions and the peer: the load generator), the same way.
+        public var generatorCpuSeconds: Double
+        public var generatorCpuUsPerPacket: Double?
+
+        public init(
+            packetSize: Int, direction: String, packetRate: Double, sessions: Int, durationSeconds: Double,
+            drainSeconds: Double, uplink: Direction?, downlink: Direction?, sstpdCpuSeconds: Double?,
+            sstpdCpuUsPerPacket: Double?, sstpdRssBeforeKiB: Int?, sstpdRssDuringKiB: Int?,
+            generatorCpuSeconds: Double, generatorCpuUsPerPacket: Double?
+        ) {
+            self.packetSize = packetSize
+            self.direction = direction
+            self.packetRate = packetRate
+            self.sessions = sessions
+            self.durationSeconds = durationSeconds
+            self.drainSeconds = drainSeconds
+            self.uplink = uplink
+            self.downlink = downlink
+            self.sstpdCpuSeconds = sstpdCpuSeconds
+            self.sstpdCpuUsPerPacket = sstpdCpuUsPerPacket
+            self.sstpdRssBeforeKiB = sstpdRssBeforeKiB
+            self.sstpdRssDuringKiB = sstpdRssDuringKiB
+            self.generatorCpuSeconds = generatorCpuSeconds
+            self.generatorCpuUsPerPacket = generatorCpuUsPerPacket
+        }
+    }
+
     public var sessions: Int
     public var established: Int
     public var failed: Int
@@ -109,8 +196,31 @@ public struct BenchReport: Sendable, Codable, Equatable {
     /// Seconds from starting to hang up to the last session closing.
     public var disconnectSeconds: Double
     public var sstpd: Gateway?
+    /// With `--traffic-peer`: the traffic phase.
+    public var traffic: Traffic?
 
-    /// Every session came up and was still up at the end of the hold.
+    public init(
+        sessions: Int, established: Int, failed: Int, failures: [String: Int], connectsPerSecond: Double,
+        connectPhaseSeconds: Double, connectMs: ConnectTimes?, holdSeconds: Double, aliveAtEnd: Int,
+        sessionsEchoed: Int, echoRequests: Int, disconnectSeconds: Double, sstpd: Gateway?, traffic: Traffic? = nil
+    ) {
+        self.sessions = sessions
+        self.established = established
+        self.failed = failed
+        self.failures = failures
+        self.connectsPerSecond = connectsPerSecond
+        self.connectPhaseSeconds = connectPhaseSeconds
+        self.connectMs = connectMs
+        self.holdSeconds = holdSeconds
+        self.aliveAtEnd = aliveAtEnd
+        self.sessionsEchoed = sessionsEchoed
+        self.echoRequests = echoRequests
+        self.disconnectSeconds = disconnectSeconds
+        self.sstpd = sstpd
+        self.traffic = traffic
+    }
+
+    /// Every session came up and was still up at the end of the hold (and of the traffic phase).
     public var ok: Bool { failed == 0 && established == sessions && aliveAtEnd == established }
 
     /// Stable, sorted JSON (one object, then a newline).
@@ -146,6 +256,28 @@ public struct BenchReport: Sendable, Codable, Equatable {
                     + ", \(g.rssAfterKiB) KiB after; back within 10 %: \(g.memoryReturned ? "yes" : "no") "
                     + "(\(f(g.settleSeconds)) s after the last close)")
         }
+        if let t = traffic {
+            let rate = t.packetRate == 0 ? "flat out" : "\(f(t.packetRate, 0)) packets/s per session each way"
+            lines.append(
+                "traffic: \(t.packetSize)-byte IP packets, \(t.direction), \(rate), \(t.sessions) sessions, "
+                    + "\(f(t.durationSeconds, 2)) s (drained \(f(t.drainSeconds, 2)) s)")
+            for (name, d) in [("uplink", t.uplink), ("downlink", t.downlink)] {
+                guard let d else { continue }
+                lines.append(
+                    "\(name): \(d.sent) sent, \(d.received) received (loss \(f(d.lossPercent, 2)) %), "
+                        + "\(f(d.packetsPerSecond, 0)) packets/s, \(f(d.gbitPerSecond, 3)) Gbit/s")
+            }
+            if let cpu = t.sstpdCpuSeconds {
+                lines.append(
+                    "sstpd during traffic: CPU \(f(cpu, 2)) s"
+                        + (t.sstpdCpuUsPerPacket.map { " (\(f($0, 2)) µs per packet)" } ?? "")
+                        + (t.sstpdRssBeforeKiB.map { ", RSS \($0) KiB" } ?? "")
+                        + (t.sstpdRssDuringKiB.map { " → \($0) KiB" } ?? ""))
+            }
+            lines.append(
+                "generator (sstp-dial) during traffic: CPU \(f(t.generatorCpuSeconds, 2)) s"
+                    + (t.generatorCpuUsPerPacket.map { " (\(f($0, 2)) µs per packet)" } ?? ""))
+        }
         let byCount = failures.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         for (reason, count) in byCount {
             lines.append("failure: \(count) × \(reason)")
@@ -173,7 +305,7 @@ public enum BenchMode {
     }
 
     /// Runs one bench. Throws only if it cannot start (the CA file does not load, the gateway's /proc is
-    /// unreadable); failed sessions are in the report. `progress` gets a line per phase.
+    /// unreadable, the traffic peer's namespace or address is unusable); failed sessions are in the report. `progress` gets a line per phase.
     public static func run(
         _ configuration: BenchConfiguration, group: any EventLoopGroup, logger: Logger,
         progress: @Sendable (String) -> Void = { _ in }
@@ -187,6 +319,14 @@ public enum BenchMode {
             guard before != nil else { throw BenchError("cannot read /proc/\(pid)/stat and status") }
         }
         let clock = ContinuousClock()
+        // The peer first: a bad --traffic-peer or --peer-netns fails before any session is opened.
+        let peer: BenchPeer?
+        if let traffic = configuration.traffic {
+            peer = try await BenchPeer.open(
+                address: traffic.peerAddress, port: traffic.peerPort, netns: traffic.peerNetns)
+        } else {
+            peer = nil
+        }
 
         // Connect.
         let rate = configuration.rate == 0 ? "unlimited" : "\(configuration.rate)/s"
@@ -213,6 +353,20 @@ public enum BenchMode {
             progress("holding for \(configuration.holdSeconds) s")
             try? await Task.sleep(for: .milliseconds(Int64(configuration.holdSeconds * 1000)))
         }
+        let endOfHold = pid.flatMap(BenchProcessSample.read(pid:))
+
+        // Traffic.
+        var trafficReport: BenchReport.Traffic?
+        var endOfTraffic: BenchProcessSample?
+        if let traffic = configuration.traffic, let peer {
+            let (report, trafficFailures) = await runTraffic(
+                traffic, peer: peer, tunnels: tunnels, gatewayPID: pid, progress: progress)
+            trafficReport = report
+            failures.merge(trafficFailures, uniquingKeysWith: +)
+            endOfTraffic = pid.flatMap(BenchProcessSample.read(pid:))
+        }
+        await peer?.close()
+
         var alive = 0
         for (tunnel, _) in tunnels {
             if tunnel.channel.isActive {
@@ -222,7 +376,6 @@ public enum BenchMode {
             }
         }
         let echoCounts = tunnels.map { $0.1.echoRequests.load(ordering: .relaxed) }
-        let endOfHold = pid.flatMap(BenchProcessSample.read(pid:))
 
         // Disconnect, then let the gateway settle.
         progress("disconnecting")
@@ -246,7 +399,7 @@ public enum BenchMode {
                 cpuConnectSeconds: up.cpuSeconds - before.cpuSeconds,
                 cpuMsPerConnect: tunnels.isEmpty ? nil : (up.cpuSeconds - before.cpuSeconds) * 1000 / established,
                 cpuHoldSeconds: endOfHold.cpuSeconds - up.cpuSeconds,
-                cpuDisconnectSeconds: after.cpuSeconds - endOfHold.cpuSeconds,
+                cpuDisconnectSeconds: after.cpuSeconds - (endOfTraffic ?? endOfHold).cpuSeconds,
                 rssBeforeKiB: before.rssKiB, rssUpKiB: up.rssKiB, rssAfterKiB: after.rssKiB,
                 rssPerSessionKiB: tunnels.isEmpty ? nil : Double(up.rssKiB - before.rssKiB) / established,
                 memoryReturned: Double(after.rssKiB) <= Double(before.rssKiB) * 1.1,
@@ -262,7 +415,137 @@ public enum BenchMode {
                     p50: percentile(connectTimes, 0.50), p99: percentile(connectTimes, 0.99), max: connectTimes.last!),
             holdSeconds: configuration.holdSeconds, aliveAtEnd: alive,
             sessionsEchoed: echoCounts.filter { $0 > 0 }.count, echoRequests: echoCounts.reduce(0, +),
-            disconnectSeconds: seconds(lastClose - disconnectStart), sstpd: gateway)
+            disconnectSeconds: seconds(lastClose - disconnectStart), sstpd: gateway, traffic: trafficReport)
+    }
+
+    /// The traffic phase: count downlink in every live session, start the uplink senders (one per session, on its
+    /// event loop) and the peer's downlink sender, run for the duration, stop the senders, drain, and report.
+    /// Returns failure reasons for a direction that sent but received nothing.
+    private static func runTraffic(
+        _ traffic: BenchTrafficConfiguration, peer: BenchPeer, tunnels: [(TunnelConnection, BenchSessionProbe)],
+        gatewayPID pid: Int32?, progress: @Sendable (String) -> Void
+    ) async -> (BenchReport.Traffic, [String: Int]) {
+        let clock = ContinuousClock()
+        let live = tunnels.filter { $0.0.channel.isActive }
+        let port = BenchTrafficConfiguration.sessionPort
+        // Downlink counters first; the submit after each onPackets (same loop, FIFO) makes sure they are in place.
+        for (tunnel, probe) in live {
+            tunnel.onPackets { packets in
+                var count = 0
+                var bytes = 0
+                for packet in packets where BenchPacket.isUDP(packet, toPort: port) {
+                    count += 1
+                    bytes += packet.readableBytes
+                }
+                if count > 0 {
+                    probe.downlinkReceived.add(count, ordering: .relaxed)
+                    probe.downlinkReceivedBytes.add(bytes, ordering: .relaxed)
+                }
+            }
+            try? await tunnel.channel.eventLoop.submit {}.get()
+        }
+        let rate = traffic.packetRate == 0 ? "flat out" : "\(traffic.packetRate) packets/s per session"
+        progress(
+            "traffic: \(live.count) sessions, \(traffic.direction.rawValue), \(traffic.packetSize) bytes, \(rate), "
+                + "\(traffic.durationSeconds) s, peer \(traffic.peerAddress):\(traffic.peerPort)")
+        let self0 = BenchProcessSample.read(pid: getpid())
+        let gateway0 = pid.flatMap(BenchProcessSample.read(pid:))
+
+        // Send.
+        let sendStart = clock.now
+        var uplinkTasks: [(RepeatedTask, any EventLoop)] = []
+        if traffic.direction.uplink {
+            for (tunnel, probe) in live {
+                let packet = BenchPacket.udp(
+                    source: tunnel.info.address, sourcePort: port, destination: traffic.peerAddress,
+                    destinationPort: traffic.peerPort, size: traffic.packetSize,
+                    allocator: tunnel.channel.allocator)
+                let task = BenchUplinkSender.start(
+                    tunnel: tunnel, packet: packet, rate: traffic.packetRate, probe: probe)
+                if let task = try? await task.get() { uplinkTasks.append((task, tunnel.channel.eventLoop)) }
+            }
+        }
+        if traffic.direction.downlink {
+            peer.startSending(
+                to: live.map(\.0.info.address), port: port, packetSize: traffic.packetSize,
+                packetsPerSecond: traffic.packetRate * Double(live.count))
+        }
+        // Pacing, not synchronisation: the duration is the load being generated.
+        try? await clock.sleep(until: sendStart + .milliseconds(Int64(traffic.durationSeconds * 1000)))
+        let gatewayDuring = pid.flatMap(BenchProcessSample.read(pid:))
+        for (task, eventLoop) in uplinkTasks {
+            let cancelled = eventLoop.makePromise(of: Void.self)
+            task.cancel(promise: cancelled)
+            try? await cancelled.futureResult.get()
+        }
+        await peer.stopSending()
+        let duration = seconds(clock.now - sendStart)
+
+        // Drain: until the receive counts stand still for 300 ms (at most 3 s).
+        progress("traffic: senders stopped after \(String(format: "%.2f", duration)) s; draining")
+        func received() -> Int {
+            peer.uplinkReceived.load(ordering: .relaxed)
+                + live.reduce(0) { $0 + $1.1.downlinkReceived.load(ordering: .relaxed) }
+        }
+        let drainStart = clock.now
+        var last = received()
+        var stillSince = clock.now
+        while clock.now - stillSince < .milliseconds(300) && clock.now - drainStart < .seconds(3) {
+            try? await clock.sleep(for: .milliseconds(20))
+            let now = received()
+            if now != last {
+                last = now
+                stillSince = clock.now
+            }
+        }
+        let drain = seconds(clock.now - drainStart)
+        let self1 = BenchProcessSample.read(pid: getpid())
+        let gateway1 = pid.flatMap(BenchProcessSample.read(pid:))
+
+        // Count.
+        var uplink: BenchReport.Traffic.Direction?
+        var downlink: BenchReport.Traffic.Direction?
+        if traffic.direction.uplink {
+            uplink = .init(
+                sent: live.reduce(0) { $0 + $1.1.uplinkSent.load(ordering: .relaxed) },
+                received: peer.uplinkReceived.load(ordering: .relaxed),
+                receivedBytes: peer.uplinkReceivedBytes.load(ordering: .relaxed), durationSeconds: duration)
+        }
+        if traffic.direction.downlink {
+            downlink = .init(
+                sent: peer.downlinkSent.load(ordering: .relaxed),
+                received: live.reduce(0) { $0 + $1.1.downlinkReceived.load(ordering: .relaxed) },
+                receivedBytes: live.reduce(0) { $0 + $1.1.downlinkReceivedBytes.load(ordering: .relaxed) },
+                durationSeconds: duration)
+        }
+        var failures: [String: Int] = [:]
+        for (name, direction) in [("uplink", uplink), ("downlink", downlink)] {
+            guard let direction else { continue }
+            if direction.sent == 0 {
+                failures["traffic: no \(name) packets sent", default: 0] += 1
+            } else if direction.received == 0 {
+                failures["traffic: \(name): \(direction.sent) sent, none received", default: 0] += 1
+            }
+        }
+        let sendErrors = peer.downlinkSendErrors.load(ordering: .relaxed)
+        if sendErrors > 0 {
+            let text = BenchPeer.errnoText(peer.lastSendErrno.load(ordering: .relaxed))
+            failures["traffic: downlink sendmmsg failed: \(text)", default: 0] += sendErrors
+        }
+        let delivered = (uplink?.received ?? 0) + (downlink?.received ?? 0)
+        func perPacket(_ cpu: Double?) -> Double? {
+            guard let cpu, delivered > 0 else { return nil }
+            return cpu * 1e6 / Double(delivered)
+        }
+        let gatewayCPU = gateway0.flatMap { start in gateway1.map { $0.cpuSeconds - start.cpuSeconds } }
+        let generatorCPU = self0.flatMap { start in self1.map { $0.cpuSeconds - start.cpuSeconds } } ?? 0
+        let report = BenchReport.Traffic(
+            packetSize: traffic.packetSize, direction: traffic.direction.rawValue, packetRate: traffic.packetRate,
+            sessions: live.count, durationSeconds: duration, drainSeconds: drain, uplink: uplink, downlink: downlink,
+            sstpdCpuSeconds: gatewayCPU, sstpdCpuUsPerPacket: perPacket(gatewayCPU),
+            sstpdRssBeforeKiB: gateway0?.rssKiB, sstpdRssDuringKiB: gatewayDuring?.rssKiB,
+            generatorCpuSeconds: generatorCPU, generatorCpuUsPerPacket: perPacket(generatorCPU))
+        return (report, failures)
     }
 
     /// Starts attempt i no earlier than i / rate seconds after the first, with at most `parallel` in flight.

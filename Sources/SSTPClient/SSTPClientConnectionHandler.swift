@@ -157,6 +157,19 @@ final class SSTPClientConnectionHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
+    /// Sends `count` copies of one IPv4 packet through the tunnel in one write and one flush (the load generator:
+    /// the same template every time, so nothing is allocated per packet). Runs on the event loop; returns the packets
+    /// written (0 if the tunnel is not up).
+    func sendRepeated(_ packet: ByteBuffer, count: Int) -> Int {
+        guard let context, callConnected != nil, ppp.isIPv4Open, count > 0 else { return 0 }
+        var out = context.channel.allocator.buffer(capacity: count * (packet.readableBytes + 8))
+        for _ in 0..<count {
+            out.writeSSTPDataPacket(pppProtocol: PPPProtocolNumber.ipv4.rawValue, payload: packet)
+        }
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        return count
+    }
+
     /// Sends a DHCPINFORM through the tunnel as Windows does after connecting (routes, DNS, domain); the promise
     /// completes with the server's DHCPACK. Runs on the event loop.
     func requestRoutes(_ promise: EventLoopPromise<DHCPInformAcknowledgement>) {

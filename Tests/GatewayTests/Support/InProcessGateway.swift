@@ -36,6 +36,7 @@ struct ReloadSource {
 }
 
 /// A gateway on 127.0.0.1 with an in-memory device (a host at 10.78.0.2 that answers pings): no root needed.
+/// With `packetDevice` (a real TUN device, say) the gateway uses that instead and `device` is left idle.
 final class InProcessGateway: Sendable {
     let server: GatewayServer
     let device: InMemoryHostDevice
@@ -49,6 +50,7 @@ final class InProcessGateway: Sendable {
         users: UserDatabase = Fixtures.users,
         reloadSource: ReloadSource? = nil,
         store: GatewayStore? = nil,
+        packetDevice: (any PacketDevice)? = nil,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> InProcessGateway {
         var configuration = ServerConfiguration()
@@ -74,7 +76,7 @@ final class InProcessGateway: Sendable {
         var logger = Logger(label: "test-sstpd") { _ in RecordingLogHandler(recorder: logs) }
         logger.logLevel = .warning
         let server = try GatewayServer(
-            configuration: configuration, tlsContext: tls, device: device, users: users, group: group,
+            configuration: configuration, tlsContext: tls, device: packetDevice ?? device, users: users, group: group,
             logger: logger, reloadSource: reloadSource?.load,
             usersSource: usersSource, store: store)
         let address = try await server.start()
