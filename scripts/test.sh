@@ -59,6 +59,13 @@ if [ "${SSTP_SKIP_BENCH:-0}" != 1 ]; then
     }
     echo "sessions benchmark (short mode, debug build):"
     sed -n '/^Markdown rows/,$p' /tmp/sstp-sessions-bench-ci.log
+    ./Benchmarks/tls-handshake.sh --bin-dir .build/debug --seconds 1 --repeats 1 > /tmp/sstp-tls-handshake-ci.log 2>&1 || {
+        cat /tmp/sstp-tls-handshake-ci.log
+        echo "TLS handshake benchmark FAILED" >&2
+        exit 1
+    }
+    echo "TLS handshake, sstpd against openssl s_server (short mode, debug build):"
+    grep '^|' /tmp/sstp-tls-handshake-ci.log
 fi
 if [ "${SSTP_SKIP_INTEROP:-0}" = 1 ]; then
     echo "warning: interop stage SKIPPED (SSTP_SKIP_INTEROP=1): the real sstpc client was not tested" >&2
