@@ -112,12 +112,12 @@ struct SystemTests {
         tunnel.send([echo(from: tunnel.info.address.value, sequence: 1)])
         let first = await replies.next(within: 10)
         #expect(first == 1)
-        let before = try network.hostReceivedPackets()
+        let before = try network.hostReceivedEchoRequests()
         tunnel.send([echo(from: IPv4Address(10, 77, 0, 250).value, sequence: 2)])
         tunnel.send([echo(from: tunnel.info.address.value, sequence: 3)])
         let second = await replies.next(within: 10)
         #expect(second == 3)
-        let after = try network.hostReceivedPackets()
+        let after = try network.hostReceivedEchoRequests()
         #expect(after - before == 1, "only the genuine echo request may reach the host")
 
         // 3. SIGTERM: Call Disconnect to the live session, then exit within 5 s.

@@ -523,7 +523,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         if gateway.state.close(sessionID) {
             // The last session is gone: give the heap's free memory back to the kernel (glibc keeps it otherwise,
             // so RSS would stay at the high-water mark of a burst of sessions). Off the event loop.
-            DispatchQueue.global(qos: .utility).async { HeapTrim.trim() }
+            HeapTrim.afterLastSession(state: gateway.state)
         }
         logger.info(
             "session closed",

@@ -122,6 +122,9 @@ public final class GatewayState: Sendable {
         inner.withLockedValue { $0.users = users }
     }
 
+    /// Connections open now (admitted or not).
+    public var count: Int { inner.withLockedValue { $0.sessions.count } }
+
     public func sessions() -> [SessionInfo] {
         inner.withLockedValue { s in s.sessions.values.map(\.info).sorted { $0.id < $1.id } }
     }

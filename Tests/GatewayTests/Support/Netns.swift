@@ -68,10 +68,15 @@ final class TestNetwork: GatewayNamespaceProviding, @unchecked Sendable {
     func inGateway(_ argv: [String]) -> [String] { ["ip", "netns", "exec", gateway] + argv }
     func inHost(_ argv: [String]) -> [String] { ["ip", "netns", "exec", host] + argv }
 
-    /// Packets received by the host's interface so far.
-    func hostReceivedPackets() throws -> Int {
-        let text = try Command.run(inHost(["cat", "/sys/class/net/\(hostInterface)/statistics/rx_packets"]))
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    /// ICMP echo requests the host's IP stack received so far (`Icmp: InEchos` of its /proc/net/snmp): unlike the
+    /// interface's packet counter, ARP and other background traffic do not move it.
+    func hostReceivedEchoRequests() throws -> Int {
+        let lines = try Command.run(inHost(["cat", "/proc/net/snmp"])).split(separator: "\n")
+            .filter { $0.hasPrefix("Icmp:") }
+        guard lines.count >= 2 else { return -1 }
+        let names = lines[0].split(separator: " "), values = lines[1].split(separator: " ")
+        guard let index = names.firstIndex(of: "InEchos"), index < values.count else { return -1 }
+        return Int(values[index]) ?? -1
     }
 
     /// Removes what a killed earlier test process left with this tag: its namespaces, and any root-namespace link
