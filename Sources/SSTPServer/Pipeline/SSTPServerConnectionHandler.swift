@@ -72,6 +72,9 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     /// Our link-local address once IPV6CP is up.
     private var localIPv6: IPv6Address?
     private var timers: [TimerKey: Scheduled<Void>] = [:]
+    /// Uplink packets and bytes forwarded and not yet added to the counters (see `flushUplinkCounters`).
+    private var uplinkPackets = 0
+    private var uplinkBytes = 0
     let counters = SessionCounters()
 
     /// Connections still in their TLS/HTTP handshake allowed on top of the session limit (each has a deadline).
@@ -187,6 +190,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        flushUplinkCounters()
         context.flush()
     }
 
@@ -282,12 +286,23 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             gateway.metrics.tunDropped(reason: .cap)
             return
         }
-        counters.packetsIn.add(1, ordering: .relaxed)
-        counters.bytesIn.add(packet.readableBytes, ordering: .relaxed)
-        gateway.metrics.traffic(direction: .inbound, bytes: packet.readableBytes, packets: 1)
+        uplinkPackets += 1
+        uplinkBytes += packet.readableBytes
         if !gateway.device.write(packet) {
             counters.otherDropped.add(1, ordering: .relaxed)
         }
+    }
+
+    /// Adds the uplink packets and bytes forwarded since the last call to the session's and the gateway's counters:
+    /// once per socket read rather than per packet, because the gateway-wide counters are atomics shared by every
+    /// event loop (per-packet increments from two cores bounce their cache line).
+    private func flushUplinkCounters() {
+        guard uplinkPackets > 0 else { return }
+        counters.packetsIn.add(uplinkPackets, ordering: .relaxed)
+        counters.bytesIn.add(uplinkBytes, ordering: .relaxed)
+        gateway.metrics.traffic(direction: .inbound, bytes: uplinkBytes, packets: uplinkPackets)
+        uplinkPackets = 0
+        uplinkBytes = 0
     }
 
     /// A cheap pre-check on the uplink: UDP to port 67 (BOOTP server).
@@ -509,6 +524,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
 
     private func tearDown(reason: String) {
         guard sessionID != 0 else { return }
+        flushUplinkCounters()
         phase = .closed
         _ = sstp.transportClosed()
         _ = ppp.lowerLayerDown()

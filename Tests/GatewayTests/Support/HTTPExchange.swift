@@ -13,11 +13,22 @@ struct HTTPExchange {
     var body: [UInt8]
 
     static func send(port: Int, _ request: String, group: any EventLoopGroup) async throws -> HTTPExchange {
+        // The request is written from channelActive, on the event loop: on a loaded machine the test task may resume
+        // after connect() much later, and the listener closes a connection that sends nothing for 10 s.
         final class Collector: ChannelInboundHandler, Sendable {
             typealias InboundIn = ByteBuffer
+            typealias OutboundOut = ByteBuffer
             let bytes = NIOLockedValueBox<[UInt8]>([])
             let done: EventLoopPromise<Void>
-            init(done: EventLoopPromise<Void>) { self.done = done }
+            let request: String
+            init(done: EventLoopPromise<Void>, request: String) {
+                self.done = done
+                self.request = request
+            }
+            func channelActive(context: ChannelHandlerContext) {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
+                context.fireChannelActive()
+            }
             func channelRead(context: ChannelHandlerContext, data: NIOAny) {
                 let buffer = unwrapInboundIn(data)
                 bytes.withLockedValue { $0 += buffer.readableBytesView }
@@ -25,17 +36,15 @@ struct HTTPExchange {
             func channelInactive(context: ChannelHandlerContext) { done.succeed() }
         }
         let done = group.next().makePromise(of: Void.self)
-        let collector = Collector(done: done)
-        let channel: any Channel
+        let collector = Collector(done: done, request: request)
         do {
-            channel = try await ClientBootstrap(group: group)
+            _ = try await ClientBootstrap(group: group)
                 .channelInitializer { $0.pipeline.addHandler(collector) }
                 .connect(host: "127.0.0.1", port: port).get()
         } catch {
             done.fail(error)  // a promise must be completed even when the connection never opened
             throw error
         }
-        try await channel.writeAndFlush(ByteBuffer(string: request))
         try await done.futureResult.get()
         let raw = collector.bytes.withLockedValue { $0 }
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
