@@ -79,25 +79,18 @@ public struct BenchTrafficConfiguration: Sendable, Equatable {
 /// The packets the traffic generator sends.
 public enum BenchPacket {
     /// An IPv4/UDP packet of `size` bytes (20-byte header without options, 8-byte UDP header, zero payload): DF set,
-    /// TTL 64, identification 0, a correct header checksum (the kernel verifies it), UDP checksum 0 ("none", which
-    /// IPv4 allows, RFC 768). Built once per session and sent over and over.
+    /// TTL 64, identification 0, a correct header checksum (the kernel verifies it; IPPackets' `writeIPv4Header`),
+    /// UDP checksum 0 ("none", which IPv4 allows, RFC 768). Built once per session and sent over and over.
     public static func udp(
         source: IPv4Address, sourcePort: UInt16, destination: IPv4Address, destinationPort: UInt16, size: Int,
         allocator: ByteBufferAllocator = ByteBufferAllocator()
     ) -> ByteBuffer {
         precondition(size >= 28 && size <= 65535, "an IPv4/UDP packet is 28 to 65535 bytes")
         var packet = allocator.buffer(capacity: size)
-        packet.writeInteger(UInt8(0x45))  // version 4, IHL 5
-        packet.writeInteger(UInt8(0))  // DSCP/ECN
-        packet.writeInteger(UInt16(size))
-        packet.writeInteger(UInt16(0))  // identification
-        packet.writeInteger(UInt16(0x4000))  // DF, offset 0
-        packet.writeInteger(UInt8(64))  // TTL
-        packet.writeInteger(IPProtocol.udp.rawValue)
-        packet.writeInteger(UInt16(0))  // checksum, filled in below
-        packet.writeInteger(source.value)
-        packet.writeInteger(destination.value)
-        packet.setInteger(headerChecksum(packet), at: 10)
+        packet.writeIPv4Header(
+            IPv4Header(
+                totalLength: UInt16(size), dontFragment: true, protocol: .udp, source: source.value,
+                destination: destination.value))
         packet.writeInteger(sourcePort)
         packet.writeInteger(destinationPort)
         packet.writeInteger(UInt16(size - 20))
@@ -109,9 +102,7 @@ public enum BenchPacket {
     /// The RFC 1071 checksum of the first 20 readable bytes (an IPv4 header without options, its checksum field
     /// zero when computing it; a header that carries its checksum gives 0).
     public static func headerChecksum(_ header: ByteBuffer) -> UInt16 {
-        var sum = InternetChecksum()
-        sum.add(header.getSlice(at: header.readerIndex, length: 20) ?? header)
-        return sum.checksum
+        InternetChecksum.checksum(of: header.getSlice(at: header.readerIndex, length: 20) ?? header)
     }
 
     /// Whether `packet` is an IPv4/UDP packet (no IP options, as the kernel sends them) to `port`.

@@ -29,7 +29,8 @@ public final class SessionRouter: Sendable {
     /// Packets dropped because their session's event loop had `maximumPendingPackets` of its packets not yet
     /// delivered: the reader thread outran the loop (a bounded hand-off; the task queue must not grow without limit).
     public let droppedBacklog = Atomic<Int>(0)
-    /// Per session: packets handed to its event loop and not yet delivered, at most (≈ 0.7 MiB of 1400-byte packets; ~6 ms of a busy loop).
+    /// Per session: packets handed to its event loop and not yet delivered, at most (≈ 0.7 MiB of 1400-byte
+    /// packets; ~6 ms of a busy loop).
     public static let maximumPendingPackets = 512
 
     /// Where drops are also counted for Prometheus (`no_session`, and `cap` for a full hand-off backlog).
@@ -55,21 +56,26 @@ public final class SessionRouter: Sendable {
     /// Called on the device's reader thread with one read batch.
     public func route(_ batch: [ByteBuffer]) {
         var perSession: [UInt64: (SessionEndpoint, [ByteBuffer])] = [:]
+        var unroutable = 0
         var noRoute = 0
-        defer { metrics?.tunDropped(reason: .noSession, count: noRoute) }
         table.withLockedValue { table in
             for packet in batch {
                 guard let destination = Self.ipv4Destination(packet) else {
-                    droppedUnroutable.add(1, ordering: .relaxed)
+                    unroutable += 1
                     continue
                 }
                 guard let endpoint = table[destination] else {
-                    droppedNoRoute.add(1, ordering: .relaxed)
                     noRoute += 1
                     continue
                 }
                 perSession[endpoint.sessionID, default: (endpoint, [])].1.append(packet)
             }
+        }
+        // Counted once per batch, not per packet (the counters are shared with every reader of the status).
+        if unroutable > 0 { droppedUnroutable.add(unroutable, ordering: .relaxed) }
+        if noRoute > 0 {
+            droppedNoRoute.add(noRoute, ordering: .relaxed)
+            metrics?.tunDropped(reason: .noSession, count: noRoute)
         }
         for (_, (endpoint, packets)) in perSession {
             let count = packets.count
