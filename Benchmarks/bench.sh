@@ -85,8 +85,8 @@ else
     : "${TRAFFIC_SESSIONS:=32}" "${TRAFFIC_DURATION:=10}"
 fi
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=Benchmarks/lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN device)"
 for tool in ip ss jq awk timeout; do command -v "$tool" >/dev/null || die "missing $tool (apt-get install -y jq iproute2)"; done
@@ -109,8 +109,6 @@ for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not 
 WORK=$(mktemp -d /tmp/sstp-bench-load.XXXXXX)
 ID="sl$$"
 NS_GW="${ID}-gw"; NS_CL="${ID}-client"; NS_HOST="${ID}-host"
-V_GC="${ID}gc"; V_CG="${ID}cg"; V_GH="${ID}gh"; V_HG="${ID}hg"
-NAMESPACES=()
 SSTPD_PID=
 
 cleanup() {
@@ -122,40 +120,16 @@ cleanup() {
         kill -KILL "$SSTPD_PID" 2>/dev/null || true
     fi
     # Anything still inside our namespaces was started by this script: end it.
-    for ns in "${NAMESPACES[@]}"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    done
-    wait 2>/dev/null || true
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    end_namespaces
     if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 log "namespaces $NS_CL, $NS_GW, $NS_HOST (work dir $WORK)"
-for ns in "$NS_GW" "$NS_CL" "$NS_HOST"; do
-    ip netns add "$ns"
-    NAMESPACES+=("$ns")
-    in_ns "$ns" ip link set lo up
-    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
-ip link add "$V_GC" netns "$NS_GW" type veth peer name "$V_CG" netns "$NS_CL"
-ip link add "$V_GH" netns "$NS_GW" type veth peer name "$V_HG" netns "$NS_HOST"
-in_ns "$NS_GW" ip addr add 10.79.0.2/30 dev "$V_GC"
-in_ns "$NS_GW" ip link set "$V_GC" up
-# The host behind the gateway (as in Benchmarks/run.sh): gw forwards between it and sstp0, whose pool route sstpd
-# sets up itself.
-in_ns "$NS_GW" ip addr add 10.78.0.1/24 dev "$V_GH"
-in_ns "$NS_GW" ip link set "$V_GH" up
-in_ns "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
-in_ns "$NS_HOST" ip addr add 10.78.0.2/24 dev "$V_HG"
-in_ns "$NS_HOST" ip link set "$V_HG" up
-in_ns "$NS_HOST" ip route add default via 10.78.0.1
-in_ns "$NS_CL" ip addr add 10.79.0.1/30 dev "$V_CG"
-in_ns "$NS_CL" ip link set "$V_CG" up
+make_client_gw_host "$ID"
 # Many short-lived connections from one address: let the client reuse TIME_WAIT ports.
 in_ns "$NS_CL" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
 in_ns "$NS_GW" sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096

@@ -56,8 +56,8 @@ done
 [[ $SECS =~ ^[0-9]+$ && $SECS -ge 3 ]] || { echo "--secs: a whole number of seconds, at least 3" >&2; exit 2; }
 [[ $CAP =~ ^[0-9]+$ && $CAP -ge 1 ]] || { echo "--cap: a positive whole number of Mbit/s" >&2; exit 2; }
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=Benchmarks/lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN devices)"
 for tool in ip ss stdbuf iperf3 jq awk openssl timeout; do
@@ -79,7 +79,6 @@ WORK=$(mktemp -d /tmp/sstp-cap.XXXXXX)
 ID="sc$$"
 NS_GW="${ID}-gw"; NS_HOST="${ID}-host"; NS_C1="${ID}-c1"; NS_C2="${ID}-c2"
 PIDS=()
-NAMESPACES=()
 
 forget() { # pid: drop it from PIDS once it has been waited for (so a reused pid is never signalled)
     local i
@@ -105,18 +104,13 @@ cleanup() {
     trap - EXIT INT TERM
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" 3 || true; done
     # Anything else still inside our namespaces was started by this script (through ip netns exec): end it.
-    for ns in "${NAMESPACES[@]}"; do
-        for i in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$i" 2>/dev/null || true; done
-    done
-    wait 2>/dev/null || true
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    end_namespaces
     if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # wait_for FILE PATTERN SECONDS PID: poll (50 ms) until FILE contains PATTERN; fail if PID dies or time runs out.
 wait_for() {
@@ -143,12 +137,7 @@ wait_listen() {
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "namespaces $NS_C1, $NS_C2, $NS_GW, $NS_HOST (work dir $WORK); load average $LOAD_START"
-for ns in "$NS_GW" "$NS_HOST" "$NS_C1" "$NS_C2"; do
-    ip netns add "$ns"
-    NAMESPACES+=("$ns")
-    in_ns "$ns" ip link set lo up
-    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
+for ns in "$NS_GW" "$NS_HOST" "$NS_C1" "$NS_C2"; do add_namespace "$ns"; done
 ip link add "${ID}gh" netns "$NS_GW" type veth peer name "${ID}hg" netns "$NS_HOST"
 ip link add "${ID}g1" netns "$NS_GW" type veth peer name "${ID}1g" netns "$NS_C1"
 ip link add "${ID}g2" netns "$NS_GW" type veth peer name "${ID}2g" netns "$NS_C2"

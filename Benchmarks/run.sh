@@ -60,8 +60,8 @@ else
     DIALS=100; IPERF_SECS=10; REPEATS=3; PINGS=20; CREF_SECS=5
 fi
 
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=Benchmarks/lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 
 [[ $EUID -eq 0 ]] || die "needs root (network namespaces, TUN devices)"
 for tool in ip ss stdbuf iperf3 ping jq awk openssl timeout sort; do
@@ -89,9 +89,7 @@ for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not 
 WORK=$(mktemp -d /tmp/sstp-bench.XXXXXX)
 ID="sb$$"
 NS_GW="${ID}-gw"; NS_HOST="${ID}-host"; NS_CL="${ID}-client"
-V_GH="${ID}gh"; V_HG="${ID}hg"; V_GC="${ID}gc"; V_CG="${ID}cg"
 PIDS=()
-NAMESPACES=()
 
 stop_pid() { # pid [grace seconds, default 6]: SIGTERM, wait, then SIGKILL; returns 1 if SIGKILL was needed
     local pid=$1 grace=${2:-6} i rc=0
@@ -114,11 +112,7 @@ cleanup() {
     trap - EXIT INT TERM
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" || true; done
     # Anything else still inside our namespaces was started by this script (e.g. by ip netns exec): end it.
-    for ns in "${NAMESPACES[@]}"; do
-        for i in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$i" 2>/dev/null || true; done
-    done
-    wait 2>/dev/null || true
-    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+    end_namespaces
     if ((rc != 0 || KEEP_LOGS)); then
         log "logs kept in $WORK"
     else
@@ -141,7 +135,6 @@ wait_for() {
     die "no '$pattern' in $file after ${secs}s"
 }
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # wait_listen NS PORT SECONDS PID: poll (50 ms) until a TCP socket listens on PORT in NS.
 wait_listen() {
@@ -164,24 +157,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "background load: ${BACKGROUND_BUSY}% of all CPUs busy, load average $LOAD_START"
 
 log "namespaces $NS_CL, $NS_GW, $NS_HOST (work dir $WORK)"
-for ns in "$NS_GW" "$NS_HOST" "$NS_CL"; do
-    ip netns add "$ns"
-    NAMESPACES+=("$ns")
-    in_ns "$ns" ip link set lo up
-    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
-ip link add "$V_GH" netns "$NS_GW" type veth peer name "$V_HG" netns "$NS_HOST"
-ip link add "$V_GC" netns "$NS_GW" type veth peer name "$V_CG" netns "$NS_CL"
-in_ns "$NS_GW" ip addr add 10.78.0.1/24 dev "$V_GH"
-in_ns "$NS_GW" ip addr add 10.79.0.2/30 dev "$V_GC"
-in_ns "$NS_GW" ip link set "$V_GH" up
-in_ns "$NS_GW" ip link set "$V_GC" up
-in_ns "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
-in_ns "$NS_HOST" ip addr add 10.78.0.2/24 dev "$V_HG"
-in_ns "$NS_HOST" ip link set "$V_HG" up
-in_ns "$NS_HOST" ip route add default via 10.78.0.1
-in_ns "$NS_CL" ip addr add 10.79.0.1/30 dev "$V_CG"
-in_ns "$NS_CL" ip link set "$V_CG" up
+make_client_gw_host "$ID"
 
 # ---------------------------------------------------------------------------------------------------------------
 # sstpd

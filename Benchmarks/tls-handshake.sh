@@ -29,8 +29,8 @@ while (($#)); do
     esac
     shift
 done
-log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "FAIL: $*"; exit 1; }
+# shellcheck source=Benchmarks/lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 [[ $EUID -eq 0 ]] || die "needs root (a network namespace and sstpd's TUN device)"
 for tool in openssl ip awk timeout; do command -v "$tool" >/dev/null || die "missing $tool"; done
 if [[ -z $BIN ]]; then
@@ -47,17 +47,13 @@ cleanup() {
     local rc=$? pid
     trap - EXIT INT TERM
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    ip netns del "$NS" 2>/dev/null || true
+    end_namespaces
     rm -rf "$WORK"
     exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-in_ns() { ip netns exec "$NS" "$@"; }
+add_namespace "$NS"
 
 install -m 0600 "$CERTS/server.key" "$WORK/server.key"
 cat >"$WORK/sstpd.toml" <<EOF
@@ -92,7 +88,7 @@ ip netns exec "$NS" openssl s_server -quiet -accept 127.0.0.1:4444 -cert "$CERTS
 SSERVER=$!
 PIDS+=("$SSERVER")
 for ((i = 0; i < 200; i++)); do
-    in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/4443 && exec 4<>/dev/tcp/127.0.0.1/4444' 2>/dev/null && break
+    in_ns "$NS" bash -c 'exec 3<>/dev/tcp/127.0.0.1/4443 && exec 4<>/dev/tcp/127.0.0.1/4444' 2>/dev/null && break
     kill -0 "$SSTPD" 2>/dev/null || { cat "$WORK/sstpd.log" >&2; die "sstpd exited"; }
     sleep 0.05
 done
@@ -102,7 +98,7 @@ cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run() {
     local pid=$2 port=$3 flag=$4 before after start end out n
     before=$(cpu "$pid"); start=$(date +%s.%N)
-    out=$(in_ns timeout $((SECONDS_PER_RUN + 30)) openssl s_time -connect "127.0.0.1:$port" -new \
+    out=$(in_ns "$NS" timeout $((SECONDS_PER_RUN + 30)) openssl s_time -connect "127.0.0.1:$port" -new \
         -time "$SECONDS_PER_RUN" "$flag" -cipher ECDHE-RSA-AES256-GCM-SHA384 2>&1 | grep "connections in" | tail -n 1)
     end=$(date +%s.%N); after=$(cpu "$pid")
     n=$(awk '{ print $1 }' <<<"$out")

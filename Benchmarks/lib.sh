@@ -1,0 +1,54 @@
+# Benchmarks/lib.sh — sourced by the benchmark scripts: logging, network namespaces and their clean-up.
+# shellcheck shell=bash
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "FAIL: $*"; exit 1; }
+
+# in_ns NS COMMAND...: runs COMMAND inside network namespace NS.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# NAMESPACES: every namespace made by add_namespace, for end_namespaces.
+NAMESPACES=()
+
+# add_namespace NS: a new namespace with loopback up and reverse-path filtering off (the gateway forwards between
+# interfaces with asymmetric routes).
+add_namespace() {
+    ip netns add "$1"
+    NAMESPACES+=("$1")
+    in_ns "$1" ip link set lo up
+    in_ns "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+# end_namespaces: ends whatever still runs inside the namespaces made by add_namespace (the script started it, e.g.
+# through ip netns exec) and deletes them. For the EXIT trap.
+end_namespaces() {
+    local ns pid
+    for ns in "${NAMESPACES[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    wait 2>/dev/null || true
+    for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+}
+
+# make_client_gw_host ID: the topology of run.sh and bench.sh, in namespaces ID-client, ID-gw and ID-host:
+#   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd] 10.78.0.1/24 ==veth== 10.78.0.2/24 host
+# with IP forwarding on in gw and host's default route via gw (gw routes the pool to sstpd's TUN by itself).
+make_client_gw_host() {
+    local id=$1
+    local gw="$id-gw" host="$id-host" client="$id-client"
+    add_namespace "$gw"
+    add_namespace "$host"
+    add_namespace "$client"
+    ip link add "${id}gh" netns "$gw" type veth peer name "${id}hg" netns "$host"
+    ip link add "${id}gc" netns "$gw" type veth peer name "${id}cg" netns "$client"
+    in_ns "$gw" ip addr add 10.78.0.1/24 dev "${id}gh"
+    in_ns "$gw" ip addr add 10.79.0.2/30 dev "${id}gc"
+    in_ns "$gw" ip link set "${id}gh" up
+    in_ns "$gw" ip link set "${id}gc" up
+    in_ns "$gw" sysctl -qw net.ipv4.ip_forward=1
+    in_ns "$host" ip addr add 10.78.0.2/24 dev "${id}hg"
+    in_ns "$host" ip link set "${id}hg" up
+    in_ns "$host" ip route add default via 10.78.0.1
+    in_ns "$client" ip addr add 10.79.0.1/30 dev "${id}cg"
+    in_ns "$client" ip link set "${id}cg" up
+}
