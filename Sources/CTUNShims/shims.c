@@ -80,6 +80,13 @@ int ctun_set_mtu(const char *name, int mtu) {
     return ctun_ifreq_ioctl(SIOCSIFMTU, &ifr);
 }
 
+int ctun_set_tx_queue_length(const char *name, int length) {
+    struct ifreq ifr;
+    ctun_ifreq_init(&ifr, name);
+    ifr.ifr_qlen = length;
+    return ctun_ifreq_ioctl(SIOCSIFTXQLEN, &ifr);
+}
+
 int ctun_get_mtu(const char *name) {
     struct ifreq ifr;
     ctun_ifreq_init(&ifr, name);

@@ -81,10 +81,11 @@ public enum Daemon {
         let store = try openStore(configuration, logger: logger)
         let users = try UserDatabase(store: store)
         let reservations = try store.poolReservations()
+        let threads = System.coreCount
         let device = try TUNPacketDevice(
             name: configuration.tunName, gateway: gateway.value, prefixLength: network.prefixLength,
-            mtu: configuration.tunMTU)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+            mtu: configuration.tunMTU, queues: configuration.tunQueues == 0 ? threads : configuration.tunQueues)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let server = try GatewayServer(
             configuration: configuration, tlsContext: tlsContext, device: device, users: users,
             reservations: reservations, group: group, logger: logger, reloadSource: reload,

@@ -121,11 +121,17 @@ public final class GatewayServer: Sendable {
     @discardableResult
     public func start() async throws -> SocketAddress {
         let router = self.router
-        try device.start { batch in router.route(batch) }
+        try await device.start(eventLoops: Array(group.makeIterator())) { batch, onEventLoop in
+            router.route(batch, onEventLoop: onEventLoop)
+        }
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // One socket read per connection per loop iteration (NIO's default is 4): a loop shares its time between
+            // its sessions and its TUN queue, and four 64 KiB reads from each of 16 busy sessions kept a loop away from
+            // its queue long enough to overflow it (docs/architecture.md, "TUN layout").
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             // The queue a session may build in sstpd when its client cannot keep up: above the high mark the
             // channel is not writable and downlink batches are dropped (SSTPServerConnectionHandler.sendToClient).
             .childChannelOption(

@@ -60,6 +60,12 @@ public final class TUNDevice: Sendable {
         _ = try TUNError.check(ctun_set_mtu(name, CInt(clamping: mtu)), "SIOCSIFMTU")
     }
 
+    /// Sets the transmit queue length (SIOCSIFTXQLEN): how many packets each queue's ring holds for its reader
+    /// before the kernel drops (default 500).
+    public func setTxQueueLength(_ length: Int) throws(TUNError) {
+        _ = try TUNError.check(ctun_set_tx_queue_length(name, CInt(clamping: length)), "SIOCSIFTXQLEN")
+    }
+
     /// The interface MTU as the kernel reports it (SIOCGIFMTU). Call from a thread in the device's namespace.
     public func mtu() throws(TUNError) -> Int {
         Int(try TUNError.check(ctun_get_mtu(name), "SIOCGIFMTU"))

@@ -57,24 +57,12 @@ final class TUNReaderThread: @unchecked Sendable {
         Glibc.close(wakeFD)
     }
 
-    /// Bytes read into one batch, at most (then the batch is handed on): every packet of a batch is read into a
-    /// reusable arena and the batch is copied into ONE exactly sized buffer, handed on as slices of it, so a batch
-    /// costs one allocation and one copy. Exactly sized matters: a slice keeps its whole buffer alive, and a fixed
-    /// 96 KiB slab holding one or two packets made packets queued for slow sessions cost up to 64× their size.
-    static let batchBytes = 96 * 1024
-
     private func run() {
-        // The arena always has 64 KiB free before a read (a read into less could truncate a packet).
-        let arena = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.batchBytes + 65_536, alignment: 16)
-        defer { arena.deallocate() }
+        let reader = TUNBatchReader(maxBatchSize: maxBatchSize)
         var fds = [
             pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
         ]
-        var lengths: [Int] = []
-        lengths.reserveCapacity(maxBatchSize)
-        var batch: [ByteBuffer] = []
-        batch.reserveCapacity(maxBatchSize)
         // Set when the last batch ended because it was full, not drained: read again without polling.
         var more = false
         while true {
@@ -91,34 +79,7 @@ final class TUNReaderThread: @unchecked Sendable {
                     return
                 }
             }
-            more = false
-            var used = 0
-            while true {
-                guard lengths.count < maxBatchSize && used <= Self.batchBytes else {
-                    more = true
-                    break
-                }
-                let count = Glibc.read(fd, arena.baseAddress! + used, arena.count - used)
-                if count > 0 {
-                    lengths.append(count)
-                    used += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break  // EAGAIN: drained; other errors: poll reports them next time
-                }
-            }
-            guard !lengths.isEmpty else { continue }
-            var slab = allocator.buffer(capacity: used)
-            slab.writeBytes(UnsafeRawBufferPointer(rebasing: arena[0..<used]))
-            var offset = slab.readerIndex
-            for length in lengths {
-                batch.append(slab.getSlice(at: offset, length: length)!)
-                offset += length
-            }
-            lengths.removeAll(keepingCapacity: true)
-            handler(batch)
-            batch.removeAll(keepingCapacity: true)
+            more = reader.drain(fd: fd, allocator: allocator, handler: handler)
         }
     }
 }

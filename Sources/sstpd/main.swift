@@ -38,6 +38,7 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("pool-domain")) var domain: String?
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
+    @Option(name: .customLong("tun-queues")) var tunQueues: Int?
     @Option(name: .customLong("users-file"), help: "A legacy users file to import into an empty state store.")
     var usersFile: String?
     @Option(name: .customLong("state-database"), help: "The SQLite state store.") var stateDatabase: String?
@@ -120,6 +121,7 @@ struct SSTPD: ParsableCommand {
         if let domain { c.domain = domain }
         set(tunName, \.tunName)
         set(tunMTU, \.tunMTU)
+        set(tunQueues, \.tunQueues)
         if let usersFile { c.usersFile = usersFile }
         set(stateDatabase, \.stateDatabase)
         set(accountingFlushInterval, \.accountingFlushInterval)

@@ -170,12 +170,15 @@ struct BenchTrafficTests {
         && ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test(
-        "4 sessions flat out both ways through a TUN gateway: packets arrive each way, sessions stay up", .timeLimit(.minutes(2)))
-    func flatOutBothWays() async throws {
+        "4 sessions flat out both ways through a TUN gateway (one queue + reader thread; one queue per event loop): packets arrive each way, sessions stay up",
+        .timeLimit(.minutes(2)), arguments: [1, 2])
+    func flatOutBothWays(queues: Int) async throws {
         try #require(Self.canCreateNamespaces, "run the system tests as root with /dev/net/tun and ip")
-        let network = try PeerNamespace(tag: "f")
+        let network = try PeerNamespace(tag: "f\(queues)")
         defer { network.remove() }
-        let gateway = try await InProcessGateway.start(packetDevice: try await network.makeGatewayDevice())
+        let device = try await network.makeGatewayDevice(queues: queues)
+        #expect(device.queues.count == queues)
+        let gateway = try await InProcessGateway.start(packetDevice: device)
         let report = try await BenchMode.run(
             BenchConfiguration(
                 dial: gateway.dialConfiguration(), sessions: 4, parallel: 4, gatewayPID: getpid(), settleSeconds: 0,
@@ -282,7 +285,7 @@ private final class PeerNamespace: Sendable {
     }
 
     /// Creates the gateway's TUN device inside the namespace, on a thread that enters it (only that thread moves).
-    func makeGatewayDevice() async throws -> TUNPacketDevice {
+    func makeGatewayDevice(queues: Int = 1) async throws -> TUNPacketDevice {
         let path = "/var/run/netns/\(name)"
         return try await withCheckedThrowingContinuation { continuation in
             Thread {
@@ -292,7 +295,8 @@ private final class PeerNamespace: Sendable {
                     defer { close(fd) }
                     try NetworkNamespace.enter(fd)
                     let device = try TUNPacketDevice(
-                        name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500)
+                        name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500,
+                        queues: queues)
                     continuation.resume(returning: device)
                 } catch {
                     continuation.resume(throwing: error)

@@ -14,6 +14,10 @@ int ctun_set_ipv4(const char *name, uint32_t address, uint32_t netmask);
 /// Sets the MTU of `name` (SIOCSIFMTU). 0 or -errno.
 int ctun_set_mtu(const char *name, int mtu);
 
+/// SIOCSIFTXQLEN: the interface's transmit queue length (for a TUN, the ring of packets each queue holds for its
+/// reader). Returns 0 or -errno.
+int ctun_set_tx_queue_length(const char *name, int length);
+
 /// Reads the MTU of `name` (SIOCGIFMTU). The MTU or -errno.
 int ctun_get_mtu(const char *name);
 

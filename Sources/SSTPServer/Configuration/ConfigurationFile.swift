@@ -60,6 +60,7 @@ public enum ConfigurationFile {
             case "tun":
                 try reader.string(table, "name", into: &c.tunName)
                 try reader.int(table, "mtu", into: &c.tunMTU)
+                try reader.int(table, "queues", into: &c.tunQueues)
             case "users":
                 try reader.optionalString(table, "file", into: &c.usersFile)
             case "state":
@@ -106,7 +107,7 @@ public enum ConfigurationFile {
         "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries", "legacy_eap_tls_binding"],
         "ppp": ["mru", "max_auth_attempts", "ipv6"],
         "pool": ["network", "gateway", "dns", "routes", "domain"],
-        "tun": ["name", "mtu"],
+        "tun": ["name", "mtu", "queues"],
         "users": ["file"],
         "state": ["database", "accounting_flush_interval"],
         "auth": ["methods", "client_ca", "pki_dir", "crl"],

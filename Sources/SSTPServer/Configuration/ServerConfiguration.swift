@@ -50,6 +50,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `[tun]`
     public var tunName: String = "sstp%d"
     public var tunMTU: Int = 1400
+    /// TUN queues: 1 = one queue read by a dedicated thread that hands bursts to the loops (the default); 0 = one
+    /// per event loop, each read by its loop (multi-queue: half the downlink CPU, see docs/architecture.md "TUN
+    /// layout" for why it is not the default yet); N = N queues over the loops.
+    public var tunQueues: Int = 1
 
     /// `[state]`: the SQLite state store (users, reservations, leases, accounting; docs/state-store.md).
     public var stateDatabase: String = "/var/lib/sstpd/state.sqlite"
@@ -173,6 +177,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard effectiveCRLFile != nil else { throw Error("crl.file: which CRL to serve (or set auth.pki_dir)") }
         }
         guard (576...4091).contains(tunMTU) else { throw Error("tun.mtu: 576–4091") }
+        guard (0...64).contains(tunQueues) else { throw Error("tun.queues: 0–64 (0 = one per event loop)") }
         guard stateDatabase.hasPrefix("/") || stateDatabase == ":memory:" else {
             throw Error("state.database: an absolute path")
         }

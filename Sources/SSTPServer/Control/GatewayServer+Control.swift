@@ -149,6 +149,7 @@ extension GatewayServer {
         ("pool.gateway", { $0.gatewayAddress }),
         ("tun.name", { $0.tunName }),
         ("tun.mtu", { "\($0.tunMTU)" }),
+        ("tun.queues", { "\($0.tunQueues)" }),
         ("limits.aggregate_mbps", { "\($0.effectiveAggregateBitsPerSecond ?? 0)" }),
         ("crl.listen", { $0.crlListen ?? "" }),
         ("crl.path", { $0.crlPath }),

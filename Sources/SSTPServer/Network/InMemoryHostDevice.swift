@@ -19,8 +19,12 @@ public final class InMemoryHostDevice: PacketDevice, Sendable {
         self.hosts = Set(hosts)
     }
 
-    public func start(onPackets: @escaping @Sendable ([ByteBuffer]) -> Void) throws {
-        sink.withLockedValue { $0 = onPackets }
+    /// Replies are delivered on the writer's thread, inside its write: reported as not on an event loop, so the
+    /// router hands them to the session's loop as a separate task instead of re-entering the writer.
+    public func start(
+        eventLoops: [any EventLoop], onPackets: @escaping @Sendable ([ByteBuffer], _ onEventLoop: Bool) -> Void
+    ) async throws {
+        sink.withLockedValue { $0 = { batch in onPackets(batch, false) } }
     }
 
     public func close() {

@@ -75,6 +75,8 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     /// Uplink packets and bytes forwarded and not yet added to the counters (see `flushUplinkCounters`).
     private var uplinkPackets = 0
     private var uplinkBytes = 0
+    /// The device queue this connection's event loop writes to (multi-queue TUN: replies come back on it).
+    private var deviceQueue = 0
     let counters = SessionCounters()
 
     /// Connections still in their TLS/HTTP handshake allowed on top of the session limit (each has a deadline).
@@ -101,6 +103,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.deviceQueue = gateway.device.queue(for: context.eventLoop)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
         let opened = gateway.state.open(
@@ -288,7 +291,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         }
         uplinkPackets += 1
         uplinkBytes += packet.readableBytes
-        if !gateway.device.write(packet) {
+        if !gateway.device.write(packet, queue: deviceQueue) {
             counters.otherDropped.add(1, ordering: .relaxed)
         }
     }
