@@ -35,6 +35,8 @@ fi
     exit 1
 }
 echo "demo check passed ($(grep -c 'crypto binding verified' /tmp/sstp-demo-check.log) sessions with crypto binding verified)"
+# No password, NT hash or private-key piece of the run in its logs (the tests' log and the demo's, with sstpd's).
+./scripts/check-log-secrets.sh "$TEST_LOG" /tmp/sstp-demo-check.log
 # The benchmark script in its short mode on the debug binaries: it exercises the script and keeps its output in the
 # CI log; it asserts nothing about time (debug figures are not comparable; BENCHMARKS.md comes from release runs).
 if [ "${SSTP_SKIP_BENCH:-0}" != 1 ]; then

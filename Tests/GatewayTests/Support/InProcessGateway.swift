@@ -51,6 +51,7 @@ final class InProcessGateway: Sendable {
         reloadSource: ReloadSource? = nil,
         store: GatewayStore? = nil,
         packetDevice: (any PacketDevice)? = nil,
+        logLevel: Logger.Level = .warning,
         configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> InProcessGateway {
         var configuration = ServerConfiguration()
@@ -74,7 +75,7 @@ final class InProcessGateway: Sendable {
         if let store { usersSource = { try UserDatabase(store: store) } }
         let logs = LogRecorder()
         var logger = Logger(label: "test-sstpd") { _ in RecordingLogHandler(recorder: logs) }
-        logger.logLevel = .warning
+        logger.logLevel = logLevel
         let server = try GatewayServer(
             configuration: configuration, tlsContext: tls, device: packetDevice ?? device, users: users, group: group,
             logger: logger, reloadSource: reloadSource?.load,
