@@ -41,6 +41,7 @@ let package = Package(
         .target(name: "COpenSSLShims", dependencies: ["COpenSSL"]),
         .target(name: "CTUNShims"),
         .target(name: "CUDPShims"),
+        .target(name: "CProcessShims"),
 
         // MARK: Pure protocol cores
         .target(name: "SSTPProtocol", dependencies: [nioCore, "CryptoPrimitives"], swiftSettings: swiftSettings),
@@ -70,7 +71,7 @@ let package = Package(
             name: "SSTPServer",
             dependencies: [
                 "SSTPNIO", "SSTPProtocol", "PPPProtocol", "PPPAuth", "AddressPool", "IPPackets", "TOML", "GatewayPolicy",
-                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", "GatewayStore", nioCore, nioPosix, nioConcurrency, nioHTTP1, logging,
+                "DHCPProtocol", "VirtualNetwork", "EAP", "EAPTLS", "PKI", "TUNDevice", "TLSEngine", "CryptoPrimitives", "GatewayStore", "CProcessShims", nioCore, nioPosix, nioConcurrency, nioHTTP1, logging,
                 prometheus,
             ],
             swiftSettings: swiftSettings

@@ -83,7 +83,7 @@ public enum SSTPDialer {
         let eventLoop = group.next()
         let ready = eventLoop.makePromise(of: TunnelInfo.self)
         var bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(Int64(configuration.timeoutSeconds)))
         if let localAddress { bootstrap = bootstrap.bind(to: localAddress) }
         let channel: any Channel

@@ -74,6 +74,8 @@ public enum Daemon {
             return handler
         }
         let logger = Logger(label: "sstpd")
+        // Before any thread starts, so every thread inherits it (it is per thread).
+        if configuration.runAsUser != nil { try PrivilegeDrop.forbidNewPrivileges() }
         // MS-CHAPv2 needs MD4 and DES: refuse to start if they do not give their known answers.
         try CryptoSelfTest.run()
         let (network, gateway) = try configuration.validate()
@@ -119,9 +121,25 @@ public enum Daemon {
 
         let startup = DispatchSemaphore(value: 0)
         let failure = NIOLockedBox<(any Error)?>(nil)
+        // Resolved before anything starts, so a misspelt user fails the start, not the drop.
+        let identity = try configuration.runAsUser.map { user throws(PrivilegeDrop.Failure) in
+            try PrivilegeDrop.identity(user: user, group: configuration.runAsGroup)
+        }
         Task {
             do {
                 let address = try await server.start()
+                if let identity {
+                    // Everything that needs root is open now: the listener, the TUN queues, the control socket,
+                    // the metrics and CRL listeners, the state store.
+                    let database = configuration.stateDatabase
+                    try PrivilegeDrop.drop(
+                        to: identity,
+                        handingOver: [database, database + "-wal", database + "-shm"]
+                            + (configuration.controlSocket.map { [$0] } ?? []))
+                    logger.notice(
+                        "dropped privileges",
+                        metadata: ["user": "\(identity.user)", "uid": "\(identity.uid)", "gid": "\(identity.gid)"])
+                }
                 logger.notice(
                     "sstpd ready",
                     metadata: [

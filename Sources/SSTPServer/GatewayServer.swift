@@ -127,7 +127,7 @@ public final class GatewayServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             // One socket read per connection per loop iteration (NIO's default is 4): a loop shares its time between
             // its sessions and its TUN queue, and four 64 KiB reads from each of 16 busy sessions kept a loop away from
             // its queue long enough to overflow it (docs/architecture.md, "TUN layout").

@@ -39,6 +39,8 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
     @Option(name: .customLong("tun-queues")) var tunQueues: Int?
+    @Option(name: .customLong("user"), help: "Unprivileged user to switch to once started ([daemon] user).")
+    var runAsUser: String?
     @Option(name: .customLong("users-file"), help: "A legacy users file to import into an empty state store.")
     var usersFile: String?
     @Option(name: .customLong("state-database"), help: "The SQLite state store.") var stateDatabase: String?
@@ -146,6 +148,7 @@ struct SSTPD: ParsableCommand {
         if let controlGroup { c.controlGroup = controlGroup }
         if let metricsListen { c.metricsListen = metricsListen }
         if let topologyFile { c.topologyFile = topologyFile }
+        if let runAsUser { c.runAsUser = runAsUser }
     }
 }
 

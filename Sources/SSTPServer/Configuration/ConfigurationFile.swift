@@ -57,6 +57,9 @@ public enum ConfigurationFile {
                 try reader.strings(table, "dns", into: &c.dnsServers)
                 try reader.strings(table, "routes", into: &c.routes)
                 try reader.optionalString(table, "domain", into: &c.domain)
+            case "daemon":
+                try reader.optionalString(table, "user", into: &c.runAsUser)
+                try reader.optionalString(table, "group", into: &c.runAsGroup)
             case "tun":
                 try reader.string(table, "name", into: &c.tunName)
                 try reader.int(table, "mtu", into: &c.tunMTU)
@@ -108,6 +111,7 @@ public enum ConfigurationFile {
         "ppp": ["mru", "max_auth_attempts", "ipv6"],
         "pool": ["network", "gateway", "dns", "routes", "domain"],
         "tun": ["name", "mtu", "queues"],
+        "daemon": ["user", "group"],
         "users": ["file"],
         "state": ["database", "accounting_flush_interval"],
         "auth": ["methods", "client_ca", "pki_dir", "crl"],

@@ -47,6 +47,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// DNS domain name (DHCP option 15) for DHCPINFORM answers.
     public var domain: String?
 
+    /// `[daemon]`: the unprivileged user (and group) sstpd switches to once its sockets, TUN device and state
+    /// store are open (docs/security.md, "Least privilege"); nil stays root.
+    public var runAsUser: String?
+    public var runAsGroup: String?
+
     /// `[tun]`
     public var tunName: String = "sstp%d"
     public var tunMTU: Int = 1400

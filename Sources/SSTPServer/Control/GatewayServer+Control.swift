@@ -156,6 +156,8 @@ extension GatewayServer {
         ("crl.file", { $0.crlFile ?? "" }),
         ("admin.control_socket", { $0.controlSocket ?? "" }),
         ("admin.control_group", { $0.controlGroup ?? "" }),
+        ("daemon.user", { $0.runAsUser ?? "" }),
+        ("daemon.group", { $0.runAsGroup ?? "" }),
         ("admin.metrics_listen", { $0.metricsListen ?? "" }),
         ("vnet.topology", { $0.topologyFile ?? "" }),
         ("log.level", { $0.logLevel }),
