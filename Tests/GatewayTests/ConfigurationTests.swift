@@ -17,6 +17,28 @@ struct ConfigurationTests {
         let (network, gateway) = try configuration.validate()
         #expect(network.prefixLength == 24)
         #expect(gateway.description == "10.77.0.1")
+        #expect(configuration.tunQueues == 1)
+        #expect(configuration.runAsUser == nil)
+    }
+
+    @Test("[tun] queues and [daemon] user/group are read; queues out of range is refused")
+    func tunQueuesAndDaemon() throws {
+        let base = """
+            [tls]
+            certificate = "/c.pem"
+            private_key = "/k.pem"
+            [pool]
+            network = "10.77.0.0/24"
+            gateway = "10.77.0.1"
+
+            """
+        let c = try ConfigurationFile.parse(base + "[tun]\nqueues = 0\n[daemon]\nuser = \"sstpd\"\ngroup = \"vpn\"\n")
+        #expect(c.tunQueues == 0 && c.runAsUser == "sstpd" && c.runAsGroup == "vpn")
+        _ = try c.validate()
+        var bad = c
+        bad.tunQueues = 65
+        #expect(throws: ServerConfiguration.Error.self) { try bad.validate() }
+        #expect(throws: (any Error).self) { try ConfigurationFile.parse(base + "[daemon]\nuid = 5\n") }
     }
 
     @Test("values override the defaults; unset keys keep them")
