@@ -137,12 +137,19 @@ public final class GatewayServer: Sendable {
             .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: Self.downlinkQueueLowBytes, high: Self.downlinkQueueHighBytes))
-            .childChannelInitializer { [self] channel in
+            .childChannelInitializer { [self, admission = ConnectionAdmission()] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Caps on connections not yet call connected, per address and in all (ConnectionAdmission).
+                    guard let ticket = admission.admit(channel, gateway: self) else {
+                        try channel.pipeline.syncOperations.addHandler(RefusedConnectionHandler())
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in ticket.release() }
                     // The context in force now: a reload with a renewed certificate applies to new connections.
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: self.tlsContext))
-                    try channel.pipeline.syncOperations.addHandler(
-                        SSTPServerConnectionHandler(gateway: self, peer: channel.remoteAddress))
+                    let handler = SSTPServerConnectionHandler(gateway: self, peer: channel.remoteAddress)
+                    handler.admissionTicket = ticket
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
         if let crlServer {

@@ -67,10 +67,10 @@ func run(
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        errorData.set(stderr.fileHandleForReading.readDataToEndOfFile())
+        errorData.set(readToEndOfFile(stderr.fileHandleForReading))
         group.leave()
     }
-    let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+    let outputData = readToEndOfFile(stdout.fileHandleForReading)
     group.wait()
     process.waitUntilExit()
     return ProcessResult(
@@ -149,5 +149,23 @@ extension ClientPackage {
     func text(_ path: String) throws -> String {
         let file = try requireValue(try files().first { $0.path == path }, path)
         return String(decoding: file.contents, as: UTF8.self)
+    }
+}
+
+/// Reads `handle` to end of file with read(2), retrying EINTR (Foundation's `readDataToEndOfFile()` traps on any
+/// read error, EINTR included, and takes the test process down).
+func readToEndOfFile(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let fd = handle.fileDescriptor
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: buffer[0..<count])
+        } else if count < 0 && errno == EINTR {
+            continue
+        } else {
+            return data
+        }
     }
 }

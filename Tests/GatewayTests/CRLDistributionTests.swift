@@ -90,7 +90,7 @@ struct CRLDistributionTests {
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = readToEndOfFile(pipe.fileHandleForReading)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return Array(data)

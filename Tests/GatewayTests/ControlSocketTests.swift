@@ -25,8 +25,8 @@ struct ControlSocketTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = readToEndOfFile(out.fileHandleForReading)
+        let errData = readToEndOfFile(err.fileHandleForReading)
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }

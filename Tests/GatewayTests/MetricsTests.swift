@@ -83,7 +83,7 @@ struct MetricsTests {
         #expect(
             GatewayMetrics.FailureReason.allCases.map(\.rawValue) == [
                 "auth", "crypto_binding", "handshake_timeout", "framing", "session_limit", "pool_exhausted",
-                "locked_out", "tls",
+                "locked_out", "tls", "unauthenticated_limit",
             ])
         for (name, type) in [
             ("sstpd_sessions_active", "gauge"), ("sstpd_connections_total", "counter"),

@@ -43,8 +43,8 @@ struct StateStoreGatewayTests {
             try process.run()
             if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
             try stdin.fileHandleForWriting.close()
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            let errData = err.fileHandleForReading.readDataToEndOfFile()
+            let outData = readToEndOfFile(out.fileHandleForReading)
+            let errData = readToEndOfFile(err.fileHandleForReading)
             process.waitUntilExit()
             return (
                 process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)

@@ -102,7 +102,7 @@ func openssl(_ arguments: [String], binary: Bool) throws -> [UInt8] {
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = ((try? pipe.fileHandleForReading.readToEnd()) ?? Data())
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw TestFailure("openssl \(arguments.joined(separator: " ")) failed") }
     return Array(data)

@@ -43,7 +43,7 @@ func openssl(_ arguments: [String]) throws -> CommandResult {
     process.standardOutput = pipe
     process.standardError = pipe
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    let data = ((try? pipe.fileHandleForReading.readToEnd()) ?? Data())
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
 }

@@ -84,7 +84,7 @@ final class OpenSSLServerProcess {
     /// Whatever s_server wrote to standard error, once it has exited (for failure messages).
     private func errors() -> String {
         guard !self.process.isRunning else { return "" }
-        let data = self.standardError.fileHandleForReading.readDataToEndOfFile()
+        let data = ((try? self.standardError.fileHandleForReading.readToEnd()) ?? Data())
         return data.isEmpty ? "" : "\nstderr:\n" + String(decoding: data, as: UTF8.self)
     }
 }

@@ -18,7 +18,7 @@ enum System {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = ((try? pipe.fileHandleForReading.readToEnd()) ?? Data())
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }

@@ -28,6 +28,9 @@ public final class GatewayMetrics: Sendable {
         case lockedOut = "locked_out"
         /// The outer TLS handshake failed.
         case tls
+        /// Refused at accept (its address held `limits.max_unauthenticated_per_address` connections not yet call
+        /// connected), or closed to make room when `limits.max_unauthenticated` was reached.
+        case unauthenticatedLimit = "unauthenticated_limit"
     }
 
     /// Which way traffic flows, seen from the gateway (the `direction` label).

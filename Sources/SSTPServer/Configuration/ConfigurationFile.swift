@@ -82,6 +82,8 @@ public enum ConfigurationFile {
                 try reader.optionalInt(table, "max_sessions", into: &c.maxSessions)
                 try reader.optionalString(table, "sku", into: &c.sku)
                 try reader.optionalInt(table, "aggregate_mbps", into: &c.aggregateMbps)
+                try reader.int(table, "max_unauthenticated", into: &c.maxUnauthenticated)
+                try reader.int(table, "max_unauthenticated_per_address", into: &c.maxUnauthenticatedPerAddress)
             case "vnet":
                 try reader.optionalString(table, "topology", into: &c.topologyFile)
             case "lockout":
@@ -116,7 +118,7 @@ public enum ConfigurationFile {
         "state": ["database", "accounting_flush_interval"],
         "auth": ["methods", "client_ca", "pki_dir", "crl"],
         "crl": ["listen", "path", "file"],
-        "limits": ["max_sessions", "sku", "aggregate_mbps"],
+        "limits": ["max_sessions", "sku", "aggregate_mbps", "max_unauthenticated", "max_unauthenticated_per_address"],
         "vnet": ["topology"],
         "lockout": ["user_threshold", "address_threshold", "window", "duration", "max_duration", "max_tracked"],
         "admin": ["control_socket", "control_group", "metrics_listen"],

@@ -100,6 +100,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Aggregate throughput cap in Mbit/s shared by all sessions (both directions counted separately); 0 = none;
     /// unset: the SKU's figure, or none.
     public var aggregateMbps: Int?
+    /// Connections that have not reached Call Connected (TLS, HTTP, SSTP negotiation, PPP authentication) held at
+    /// once; when reached, the oldest of them is closed to make room for a new one (ConnectionAdmission).
+    public var maxUnauthenticated: Int = 256
+    /// Such connections one client address may hold; one more is refused at accept. Half the total by default, so
+    /// that one address can never take more than half the table, nor make room by evicting the others' handshakes.
+    public var maxUnauthenticatedPerAddress: Int = 128
 
     /// `[vnet]`: a simulated virtual network topology (docs/vnet.md). The gateway takes its P2S pool, DNS, domain
     /// and client routes from it; `sstpctl vnet up` builds the network and sstpd runs in its gateway namespace.
@@ -193,6 +199,10 @@ public struct ServerConfiguration: Sendable, Equatable {
             throw Error("limits.sku: \(sku) is not one of \(GatewaySKU.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let aggregateMbps, !(0...100_000).contains(aggregateMbps) { throw Error("limits.aggregate_mbps: 0–100000") }
+        guard (1...100_000).contains(maxUnauthenticated) else { throw Error("limits.max_unauthenticated: 1–100000") }
+        guard (1...maxUnauthenticated).contains(maxUnauthenticatedPerAddress) else {
+            throw Error("limits.max_unauthenticated_per_address: 1–limits.max_unauthenticated")
+        }
         if let controlSocket, !controlSocket.isEmpty, !controlSocket.hasPrefix("/") || controlSocket.utf8.count > 100 {
             throw Error("admin.control_socket: an absolute path of at most 100 bytes")
         }

@@ -76,6 +76,9 @@ extension GatewayServer {
                 "downlink_queue_dropped": counters.downlinkQueueDropped.load(ordering: .relaxed)
                     + router.droppedBacklog.load(ordering: .relaxed),
                 "no_session_dropped": router.droppedNoRoute.load(ordering: .relaxed),
+                "unauthenticated_refused": counters.unauthenticatedPerAddressRefusals.load(ordering: .relaxed),
+                "unauthenticated_evicted": counters.unauthenticatedEvictions.load(ordering: .relaxed),
+                "echo_responses_dropped": counters.echoResponsesDropped.load(ordering: .relaxed),
                 "state_write_failures": recorder?.failures.withLockedValue { $0 } ?? 0,
             ],
             lockouts: lockoutReport(), configurationFile: configurationFile, loadedAt: loadedAt)
@@ -139,6 +142,8 @@ extension GatewayServer {
         ("auth.pki_dir", { $0.pkiDirectory ?? "" }),
         ("auth.crl", { "\($0.crlFiles)" }),
         ("limits.max_sessions", { "\($0.effectiveMaxSessions)" }),
+        ("limits.max_unauthenticated", { "\($0.maxUnauthenticated)" }),
+        ("limits.max_unauthenticated_per_address", { "\($0.maxUnauthenticatedPerAddress)" }),
     ]
 
     /// Keys that only take effect after a restart.

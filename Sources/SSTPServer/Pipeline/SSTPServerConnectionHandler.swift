@@ -78,6 +78,10 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     /// The device queue this connection's event loop writes to (multi-queue TUN: replies come back on it).
     private var deviceQueue = 0
     let counters = SessionCounters()
+    /// This connection's place among the unauthenticated ones (ConnectionAdmission): given up at Call Connected.
+    var admissionTicket: AdmissionTicket?
+    /// Echo Responses not sent because the client does not read what it is sent (see `execute(_: [SSTPAction])`).
+    private var echoResponsesDropped = 0
 
     /// Connections still in their TLS/HTTP handshake allowed on top of the session limit (each has a deadline).
     static let maxHandshakingConnections = 256
@@ -200,6 +204,13 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         tearDown(reason: "connection closed")
         context.fireChannelInactive()
+    }
+
+    /// A channel closed before it was registered (a refusal in `handlerAdded`, still inside the child channel
+    /// initializer) never fires channelInactive; its handlers are only removed. Without this its session-table entry
+    /// stayed for good, and a locked-out address could fill the table by reconnecting.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        tearDown(reason: "connection closed")
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -387,6 +398,17 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         for action in actions {
             switch action {
             case .send(let message):
+                if message.messageType == .echoResponse, let context, !context.channel.isWritable {
+                    // An Echo Request flood from a client that does not read would otherwise queue Echo Responses
+                    // without bound (control messages bypass the downlink drop in sendToClient). The hello exchange
+                    // only needs some packet, so a response not sent while the queue is full loses nothing.
+                    echoResponsesDropped += 1
+                    gateway.counters.echoResponsesDropped.add(1, ordering: .relaxed)
+                    if echoResponsesDropped == 1 {
+                        logger.warning("dropping Echo Responses: the client does not read them (Echo Request flood?)")
+                    }
+                    continue
+                }
                 logger.debug("SSTP control sent", metadata: ["message": "\(message.messageType)"])
                 if message.messageType == .callAbort {
                     // Logged now: the peer often closes TCP before the abort timer would report the reason.
@@ -406,6 +428,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
                 execute(ppp.lowerLayerUp())
             case .callConnected(let hashProtocol):
                 callConnected = true
+                admissionTicket?.release()
                 if sstp.verifiedWithLegacyHLAK {
                     logger.notice(
                         "call connected, crypto binding verified",

@@ -1,5 +1,23 @@
 import Foundation
 
+/// Reads `handle` to end of file with read(2), retrying EINTR. Foundation's `readDataToEndOfFile()` traps on any
+/// read error (EINTR included: a trap seen in a full test run), which takes the whole test process down.
+func readToEndOfFile(_ handle: FileHandle) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    let fd = handle.fileDescriptor
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            data.append(contentsOf: buffer[0..<count])
+        } else if count < 0 && errno == EINTR {
+            continue
+        } else {
+            return data
+        }
+    }
+}
+
 /// Runs external commands for the system tests (ip, the built sstpd/sstp-dial binaries).
 enum Command {
     struct Failure: Error, CustomStringConvertible {
@@ -16,7 +34,7 @@ enum Command {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = readToEndOfFile(pipe.fileHandleForReading)
         process.waitUntilExit()
         let output = String(decoding: data, as: UTF8.self)
         if process.terminationStatus != 0 && !allowFailure {
