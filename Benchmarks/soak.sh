@@ -160,10 +160,11 @@ bench() {
         <"$WORK/password" >"$WORK/$name.json" 2>"$WORK/$name.err" || rc=$?
     return "$rc"
 }
-traffic_cycle() { # NAME
-    bench "$1" $((CYCLE + 90)) --sessions "$SESSIONS" --rate 0 --parallel 16 --hold 0 --settle 0 \
+traffic_cycle() { # NAME [SECONDS]
+    local duration=${2:-$CYCLE}
+    bench "$1" $((duration + 90)) --sessions "$SESSIONS" --rate 0 --parallel 16 --hold 0 --settle 0 \
         --traffic-peer 10.78.0.2:9 --peer-netns "$NS_HOST" --packet-size 1000 --packet-rate "$RATE" \
-        --direction both --duration "$CYCLE"
+        --direction both --duration "$duration"
 }
 # sample CYCLE: one CSV line with sstpd's figures while no client is connected.
 sample() {
@@ -202,7 +203,9 @@ while (($(date +%s) < END)); do
     if ((CRASH && !CRASHED && $(date +%s) >= START + SECONDS_TOTAL / 2)); then
         CRASHED=1
         log "crash: traffic cycle in the background, SIGKILL sstpd once its $SESSIONS sessions are up"
-        traffic_cycle crash-victims &
+        # Traffic for longer than the kill takes: the victims are mid-traffic when sstpd dies (their bench then
+        # ends with the connections lost).
+        traffic_cycle crash-victims 60 &
         VICTIMS=$!
         for ((i = 0; i < 300; i++)); do
             [[ $(status | jq -r '.sessions') -ge $SESSIONS ]] && break
@@ -213,10 +216,12 @@ while (($(date +%s) < END)); do
         # Let an accounting flush record their traffic (flush interval 2 s).
         sleep 2.5
         kill -KILL "$SSTPD_PID"
-        wait "$SSTPD_PID" 2>/dev/null || true
-        wait "$VICTIMS" 2>/dev/null || true
         KILLED_AT=$(date +%s%N)
+        wait "$SSTPD_PID" 2>/dev/null || true
         start_sstpd
+        # The victims' generator would hold its dead sessions until its duration ends: stop it.
+        for pid in $(ip netns pids "$NS_CL" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null || true; done
+        wait "$VICTIMS" 2>/dev/null || true
         RESTART_READY_MS=$READY_MS
         RECOVERY_LINE=$(grep "recovered after an unclean shutdown" "$WORK/sstpd.log" | tail -n 1 || true)
         # A new client right away: tunnel up and one echo answered.

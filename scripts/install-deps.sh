@@ -3,7 +3,8 @@
 set -euo pipefail
 # libsqlite3-dev: the state store (GRDB). unzip, libnm0, sstp-client and ppp: the client-package tests check the generated files with the real tools
 # (unzip -t, libnm's keyfile reader, sstpc --help, pppd's option parser).
-needed=(libssl-dev libsqlite3-dev openssl iproute2 iputils-ping pkg-config python3 unzip libnm0 sstp-client ppp)
+# jq: the soak and benchmark scripts read sstp-dial's and sstpctl's JSON.
+needed=(libssl-dev libsqlite3-dev openssl iproute2 iputils-ping pkg-config python3 unzip libnm0 sstp-client ppp jq)
 missing=()
 for p in "${needed[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
