@@ -67,10 +67,10 @@ func run(
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        errorData.set(readToEndOfFile(stderr.fileHandleForReading))
+        errorData.set(((try? stderr.fileHandleForReading.readToEnd()) ?? Data()))
         group.leave()
     }
-    let outputData = readToEndOfFile(stdout.fileHandleForReading)
+    let outputData = ((try? stdout.fileHandleForReading.readToEnd()) ?? Data())
     group.wait()
     process.waitUntilExit()
     return ProcessResult(
@@ -152,20 +152,3 @@ extension ClientPackage {
     }
 }
 
-/// Reads `handle` to end of file with read(2), retrying EINTR (Foundation's `readDataToEndOfFile()` traps on any
-/// read error, EINTR included, and takes the test process down).
-func readToEndOfFile(_ handle: FileHandle) -> Data {
-    var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    let fd = handle.fileDescriptor
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count > 0 {
-            data.append(contentsOf: buffer[0..<count])
-        } else if count < 0 && errno == EINTR {
-            continue
-        } else {
-            return data
-        }
-    }
-}

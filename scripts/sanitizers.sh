@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# scripts/sanitizers.sh [address] [thread] [-- SWIFT_TEST_ARGS...]: builds the package and its tests with each
+# named sanitizer (default: address) in a scratch path of its own and runs the test suite under it (unit, in-process
+# and the root-only system tests, whose sstpd/sstpctl/sstp-dial children are sanitized builds too). Fails on the
+# first sanitizer report or failing test. scripts/test.sh runs `address` in CI; `thread` takes longer and runs when
+# SSTP_SANITIZERS includes it (docs/fuzzing.md, "Sanitizers", has the last results).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sanitizers=()
+while (($#)); do
+    case "$1" in
+    address | thread) sanitizers+=("$1") ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [address] [thread] [-- SWIFT_TEST_ARGS...]" >&2; exit 2 ;;
+    esac
+    shift
+done
+((${#sanitizers[@]})) || sanitizers=(address)
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,threads=crashed,registers=none,images=none,limit=40}"
+# Leaks reported at exit by LeakSanitizer come from process-lifetime caches (OpenSSL, Foundation, NIO's singletons):
+# the check here is for memory errors; halt on the first one.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+for sanitizer in "${sanitizers[@]}"; do
+    scratch="/tmp/build-sanitize-$sanitizer"
+    log="/tmp/sstp-sanitize-$sanitizer.log"
+    start=$(date +%s)
+    echo "sanitizer $sanitizer: building (scratch path $scratch)"
+    swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" 2>&1 | tail -n 3
+    built=$(date +%s)
+    echo "sanitizer $sanitizer: running the tests (log $log)"
+    if ! swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" >"$log" 2>&1; then
+        grep -E -A30 'ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer' "$log" | head -n 80 >&2 || true
+        grep -E '✘ Test .*(recorded an issue|failed)' "$log" | cut -c1-400 | head -n 20 >&2 || true
+        tail -n 5 "$log" >&2
+        echo "sanitizer $sanitizer: FAILED" >&2
+        exit 1
+    fi
+    reports=$(grep -c -E 'ERROR: AddressSanitizer|WARNING: ThreadSanitizer' "$log" || true)
+    echo "sanitizer $sanitizer: $(grep -E '^✔ Test run with' "$log" | tail -n 1); $reports reports;" \
+        "build $((built - start)) s, tests $(($(date +%s) - built)) s"
+    ((reports == 0)) || { echo "sanitizer $sanitizer: reports in $log" >&2; exit 1; }
+done
