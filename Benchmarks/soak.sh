@@ -134,6 +134,7 @@ EOF
 # READY_MS (milliseconds from start to ready).
 start_sstpd() {
     local start i
+    touch "$WORK/sstpd.log"
     start=$(date +%s%N)
     ip netns exec "$NS_GW" "$BIN/sstpd" --config "$WORK/sstpd.toml" >>"$WORK/sstpd.log" 2>&1 &
     SSTPD_PID=$!

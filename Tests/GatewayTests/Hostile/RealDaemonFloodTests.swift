@@ -84,8 +84,13 @@ struct HostileRealDaemonFloodTests {
                 Command.executable("sstpctl"), "status", "--json", "--socket", directory.appendingPathComponent("c.sock").path,
             ])
         }
-        #expect(counters.contains("\"unauthenticated_refused\" : \(400 - perAddress)")
-            || counters.contains("\"unauthenticated_refused\":\(400 - perAddress)"), "\(counters)")
+        // At most `perAddress` held at any time: every connection of the flood beyond them was refused, except where a
+        // held one reached its deadline first (a slow run) and made room.
+        let json = try JSONSerialization.jsonObject(with: Data(counters.utf8)) as? [String: Any]
+        let values = json?["counters"] as? [String: Int] ?? [:]
+        let refused = values["unauthenticated_refused"] ?? -1
+        let timedOut = values["handshake_timeouts"] ?? 0
+        #expect(refused <= 400 - perAddress && refused + timedOut >= 400 - perAddress, "\(counters)")
         #expect(flood.bytesReceived == 0)
         let refusalLine = try await offPool {
             daemon.waitForLine(containing: "too many unauthenticated connections from this address", timeout: 10)
