@@ -103,14 +103,7 @@ MAX_SESSIONS=$((TRAFFIC_SESSIONS > MAX_SESSIONS ? TRAFFIC_SESSIONS : MAX_SESSION
 ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || true
 (($(ulimit -n) >= MAX_SESSIONS + 256)) || die "open-file limit $(ulimit -n) is below $((MAX_SESSIONS + 256))"
 
-if [[ -z $BIN ]]; then
-    if ((BUILD)); then
-        log "building (release, scratch path $SCRATCH)"
-        (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -n 3) >&2 || die "release build failed"
-    fi
-    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
-fi
-for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
+resolve_binaries
 
 WORK=$(mktemp -d /tmp/sstp-bench-load.XXXXXX)
 ID="sl$$"
@@ -120,11 +113,7 @@ SSTPD_PID=
 cleanup() {
     local rc=$? ns pid i
     trap - EXIT INT TERM
-    if [[ -n $SSTPD_PID ]] && kill -0 "$SSTPD_PID" 2>/dev/null; then
-        kill -TERM "$SSTPD_PID" 2>/dev/null || true
-        for ((i = 0; i < 60; i++)); do kill -0 "$SSTPD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SSTPD_PID" 2>/dev/null || true
-    fi
+    stop_process "$SSTPD_PID"
     # Anything still inside our namespaces was started by this script: end it.
     end_namespaces
     if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi

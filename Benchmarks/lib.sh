@@ -52,3 +52,26 @@ make_client_gw_host() {
     in_ns "$client" ip addr add 10.79.0.1/30 dev "${id}cg"
     in_ns "$client" ip link set "${id}cg" up
 }
+
+# resolve_binaries: sets BIN to the release binaries (built first into $SCRATCH unless BUILD=0) when --bin-dir did not
+# set it, and checks sstpd, sstpctl and sstp-dial are there. Uses ROOT, SCRATCH, BUILD and BIN.
+resolve_binaries() {
+    if [[ -z $BIN ]]; then
+        if ((BUILD)); then
+            log "building (release, scratch path $SCRATCH)"
+            (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -n 3) >&2 || die "release build failed"
+        fi
+        BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
+    fi
+    local exe
+    for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
+}
+
+# stop_process PID: SIGTERM, up to 6 s to exit, then SIGKILL. For the EXIT traps.
+stop_process() {
+    local pid=$1 i
+    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+}

@@ -59,14 +59,7 @@ done
 [[ $(id -u) -eq 0 ]] || die "run as root (network namespaces, TUN)"
 for tool in ip jq; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 
-if [[ -z $BIN ]]; then
-    if ((BUILD)); then
-        log "building (release, scratch path $SCRATCH)"
-        (cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" 2>&1 | tail -n 3) >&2 || die "release build failed"
-    fi
-    BIN=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)
-fi
-for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
+resolve_binaries
 
 WORK=$(mktemp -d /tmp/sstp-soak.XXXXXX)
 ID="sk$$"
@@ -76,11 +69,7 @@ SSTPD_PID=
 cleanup() {
     local rc=$? i
     trap - EXIT INT TERM
-    if [[ -n $SSTPD_PID ]] && kill -0 "$SSTPD_PID" 2>/dev/null; then
-        kill -TERM "$SSTPD_PID" 2>/dev/null || true
-        for ((i = 0; i < 60; i++)); do kill -0 "$SSTPD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$SSTPD_PID" 2>/dev/null || true
-    fi
+    stop_process "$SSTPD_PID"
     end_namespaces
     if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
     exit "$rc"
