@@ -84,3 +84,11 @@ if [ "${SSTP_SKIP_INTEROP:-0}" = 1 ]; then
 else
     ./Tests/Interop/run.sh
 fi
+# The whole test suite again under AddressSanitizer (scripts/sanitizers.sh; about 15 minutes here). ThreadSanitizer:
+# SSTP_SANITIZERS="address thread" (longer); SSTP_SANITIZERS=none skips the stage (for developers; it says so).
+if [ "${SSTP_SANITIZERS:-address}" = none ]; then
+    echo "warning: sanitizer stage SKIPPED (SSTP_SANITIZERS=none)" >&2
+else
+    # shellcheck disable=SC2086
+    ./scripts/sanitizers.sh ${SSTP_SANITIZERS:-address}
+fi
