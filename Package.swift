@@ -27,6 +27,16 @@ let package = Package(
         .executable(name: "sstpd", targets: ["sstpd"]),
         .executable(name: "sstpctl", targets: ["sstpctl"]),
         .executable(name: "sstp-dial", targets: ["sstp-dial"]),
+        // Libraries for the fuzzing package in Fuzz/ (docs/fuzzing.md), which depends on this one by path.
+        .library(name: "SSTPProtocol", targets: ["SSTPProtocol"]),
+        .library(name: "PPPProtocol", targets: ["PPPProtocol"]),
+        .library(name: "PPPAuth", targets: ["PPPAuth"]),
+        .library(name: "EAP", targets: ["EAP"]),
+        .library(name: "IPPackets", targets: ["IPPackets"]),
+        .library(name: "DHCPProtocol", targets: ["DHCPProtocol"]),
+        .library(name: "AddressPool", targets: ["AddressPool"]),
+        .library(name: "TOML", targets: ["TOML"]),
+        .library(name: "VirtualNetwork", targets: ["VirtualNetwork"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -22,7 +22,8 @@ public struct TOMLError: Error, Hashable, Sendable, CustomStringConvertible {
         case notATable(String)
         /// Offset date-times, local dates and times: not needed for our configuration.
         case unsupportedDateTime
-        /// Arrays or inline tables nested deeper than ``TOMLParser/maximumDepth``.
+        /// Arrays or inline tables nested deeper than ``TOMLParser/maximumDepth``, or a dotted key or table header with
+        /// more parts than that.
         case nestingTooDeep
     }
 
@@ -49,7 +50,7 @@ public struct TOMLError: Error, Hashable, Sendable, CustomStringConvertible {
             case .tableRedefinition(let key): "table '\(key)' defined more than once"
             case .notATable(let key): "'\(key)' is not a table that can be extended here"
             case .unsupportedDateTime: "date-time values are not supported"
-            case .nestingTooDeep: "arrays or inline tables nested too deeply"
+            case .nestingTooDeep: "arrays, inline tables or dotted keys nested too deeply"
             }
         return "line \(line), column \(column): \(text)"
     }

@@ -3,7 +3,8 @@
 /// strings (single- and multi-line), integers (decimal with `_`, hex, octal, binary), floats, booleans, arrays and
 /// inline tables. Date-times are rejected with ``TOMLError/Reason/unsupportedDateTime``.
 public enum TOMLParser {
-    /// The deepest nesting of arrays and inline tables accepted (bounds recursion on hostile input).
+    /// The deepest nesting of arrays and inline tables accepted, and the most parts of one dotted key or table header
+    /// (bounds recursion on hostile input: docs/fuzzing.md, finding 3).
     public static let maximumDepth = 64
 
     /// Parses a whole document into a `.table`.
@@ -80,6 +81,8 @@ struct Parser {
             }
             advance()
             skipWhitespace()
+            // Every part is one more table level, and the finished tree is walked recursively.
+            guard path.count < TOMLParser.maximumDepth else { throw error(.nestingTooDeep) }
             path.append(try parseSimpleKey())
         }
     }

@@ -9,7 +9,8 @@ import AddressPool
 public enum TopologyValidation {
     /// The longest subnet prefix: a /30 still has the default gateway and one machine.
     public static let longestSubnetPrefix = 30
-    /// Names become parts of namespace names and file names: 1–32 of `A–Z a–z 0–9 . _ -`, not starting with '-'.
+    /// Names become parts of namespace names and file names: 1–32 of `A–Z a–z 0–9 . _ -`, not starting with '-',
+    /// and not "." or "..".
     public static let maximumNameLength = 32
 
     public static func validate(_ topology: Topology) throws(TopologyError) {
@@ -34,6 +35,9 @@ public enum TopologyValidation {
         guard (1...maximumNameLength).contains(name.utf8.count), name.utf8.first != UInt8(ascii: "-") else {
             return false
         }
+        // Not file names: the gateway namespace alone names /run/netns/<name> and the state directory
+        // /run/sstp-vnet/<name> that `sstpctl vnet down` removes, which ".." made /run (docs/fuzzing.md, finding 4).
+        guard name != ".", name != ".." else { return false }
         return name.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
@@ -101,7 +105,8 @@ public enum TopologyValidation {
 
     private static func requireName(_ name: String, entry: String) throws(TopologyError) {
         guard isValidName(name) else {
-            throw TopologyError(entry, "invalid name \"\(name)\" (1–32 of A-Z a-z 0-9 . _ -, not starting with -)")
+            throw TopologyError(
+                entry, "invalid name \"\(name)\" (1–32 of A-Z a-z 0-9 . _ -, not starting with -, not . or ..)")
         }
     }
 

@@ -168,7 +168,10 @@ public struct OptionNegotiationAutomaton<Policy: OptionNegotiationPolicy>: Senda
             // The table's actions here do not depend on the verdict: sta in Closed, nothing otherwise.
             return self.run(.receiveConfigureRequestGood, received: packet)
         case .stopped, .requestSent, .ackReceived, .ackSent, .opened:
-            guard let options = try? packet.options() else { return [] }
+            // Our answer is as long as the request (Ack, Reject) or longer (a Nak's suggestions): one that would
+            // exceed the peer's MRU, or one SSTP data packet, cannot be sent, so such a request is discarded as
+            // invalid (RFC 1661 §5) before it is judged (docs/fuzzing.md, finding 2).
+            guard packet.length <= self.maximumPacketLength, let options = try? packet.options() else { return [] }
             var verdict = self.policy.judgeConfigureRequest(options)
             if case .nak(let suggestions) = verdict, self.naksSent >= self.configuration.maxFailure {
                 // RFC 1661 §4.6: after Max-Failure Naks "Configure-Nak packets are converted to
@@ -184,8 +187,9 @@ public struct OptionNegotiationAutomaton<Policy: OptionNegotiationPolicy>: Senda
                 response = ControlPacket(code: .configureAck, identifier: packet.identifier, data: packet.data)
                 return self.run(.receiveConfigureRequestGood, received: packet, response: response)
             case .nak(let suggestions):
-                self.naksSent += 1
                 response = ControlPacket(code: .configureNak, identifier: packet.identifier, options: suggestions)
+                guard response.length <= self.maximumPacketLength else { return [] }
+                self.naksSent += 1
             case .reject(let rejected):
                 response = ControlPacket(code: .configureReject, identifier: packet.identifier, options: rejected)
             }

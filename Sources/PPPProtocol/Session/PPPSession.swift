@@ -40,6 +40,11 @@ public struct PPPSession: Sendable {
     /// What LCP negotiated (peer MRU, magic numbers, authentication).
     public var lcpPolicy: LCPPolicy { self.lcp.policy }
 
+    /// The longest control packet we send: the peer's MRU, but never more than fits one SSTP data packet with our
+    /// 4-byte `FF 03` + protocol header (`PPPFrame.maximumFrameSize`); a peer may negotiate an MRU of 4091, and
+    /// Code-Reject, Protocol-Reject and Echo-Reply are sized to it (docs/fuzzing.md, finding 1).
+    var maximumPacketLength: Int { min(Int(self.lcp.policy.peerMRU), PPPFrame.maximumFrameSize - 4) }
+
     /// Wraps a packet of the negotiated authentication protocol (from the authentication machine) in a frame.
     public func authenticationFrame(_ packet: ByteBuffer) -> ByteBuffer? {
         self.lcp.policy.authentication.protocolNumber.map { PPPFrame.encode(protocol: $0, payload: packet) }
@@ -96,7 +101,7 @@ public struct PPPSession: Sendable {
             policy: IPCPPolicy(role: role, parameters: ipcp),
             configuration: self.configuration.automaton
         )
-        self.ipcp!.maximumPacketLength = Int(self.lcp.policy.peerMRU)
+        self.ipcp!.maximumPacketLength = self.maximumPacketLength
         self.withIPCP(into: &actions) { $0.up() }
         self.withIPCP(into: &actions) { $0.open() }
         if let ipv6cp {
@@ -104,7 +109,7 @@ public struct PPPSession: Sendable {
                 policy: IPV6CPPolicy(parameters: ipv6cp),
                 configuration: self.configuration.automaton
             )
-            self.ipv6cp!.maximumPacketLength = Int(self.lcp.policy.peerMRU)
+            self.ipv6cp!.maximumPacketLength = self.maximumPacketLength
             self.withIPV6CP(into: &actions) { $0.up() }
             self.withIPV6CP(into: &actions) { $0.open() }
         }
@@ -194,7 +199,7 @@ public struct PPPSession: Sendable {
             case .cancelRestartTimer: actions.append(.cancelTimer(.lcp))
             case .thisLayerStarted: break
             case .thisLayerUp:
-                self.lcp.maximumPacketLength = Int(self.lcp.policy.peerMRU)
+                self.lcp.maximumPacketLength = self.maximumPacketLength
                 self.phase = .authenticate
                 actions.append(.authenticationStarting(self.lcp.policy.authentication))
             case .thisLayerDown:
@@ -257,7 +262,7 @@ public struct PPPSession: Sendable {
             guard packet.data.readableBytes >= 4 else { return }
             var body = ByteBuffer()
             body.writeInteger(self.lcp.policy.magicNumber ?? 0)
-            let room = Int(self.lcp.policy.peerMRU) - ControlPacket.headerLength - 4
+            let room = self.maximumPacketLength - ControlPacket.headerLength - 4
             let rest = packet.data.getSlice(
                 at: packet.data.readerIndex + 4,
                 length: min(max(0, room), packet.data.readableBytes - 4)
@@ -278,7 +283,7 @@ public struct PPPSession: Sendable {
     /// comply with the peer's established MRU".
     private mutating func protocolReject(_ protocolNumber: PPPProtocolNumber, _ payload: ByteBuffer, into actions: inout [PPPAction]) {
         guard self.lcp.state == .opened else { return }
-        let room = max(0, Int(self.lcp.policy.peerMRU) - ControlPacket.headerLength - 2)
+        let room = max(0, self.maximumPacketLength - ControlPacket.headerLength - 2)
         var data = ByteBuffer()
         data.writeInteger(protocolNumber.rawValue)
         data.writeImmutableBuffer(payload.getSlice(at: payload.readerIndex, length: min(room, payload.readableBytes))!)

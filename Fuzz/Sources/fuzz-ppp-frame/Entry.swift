@@ -1,0 +1,8 @@
+import FuzzHarnesses
+
+@main
+enum Entry {
+    static func main() {
+        FuzzDriver.main(PPPFrameHarness.run)
+    }
+}

@@ -1,0 +1,25 @@
+import Testing
+
+/// Replays the fuzz harnesses of the PPPProtocol core, without the fuzzer, on every seed (Fuzz/Corpus/<harness>/)
+/// and every input a fuzzer once failed on (Fuzz/Regressions/<harness>/); see docs/fuzzing.md. The harness code is
+/// the fuzzers' own: the FuzzSupport, FuzzReplay and *Harnesses files of this target are symbolic links into Fuzz/.
+/// A violated invariant fails the case naming the input; a crash of the parser crashes the test process.
+@Suite("Fuzz regressions (PPPProtocol)")
+struct PPPProtocolFuzzRegressionTests {
+    @Test("ppp-frame", arguments: FuzzReplayInput.all("ppp-frame"))
+    func pppFrame(_ input: FuzzReplayInput) throws {
+        try PPPFrameHarness.run(input.bytes)
+    }
+
+    @Test("ppp-session", arguments: FuzzReplayInput.all("ppp-session"))
+    func pppSession(_ input: FuzzReplayInput) throws {
+        try PPPSessionHarness.run(input.bytes)
+    }
+
+    @Test("every harness has seeds")
+    func seedsArePresent() {
+        for harness in ["ppp-frame", "ppp-session"] {
+            #expect(!FuzzReplayInput.all(harness).isEmpty, "no inputs for \(harness) under Fuzz/Corpus")
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../Fuzz/Sources/FuzzHarnesses/FuzzSupport.swift
