@@ -25,8 +25,17 @@ struct PrivilegeDropSystemTests {
         // would set it up.
         #expect(chown(directory.path, nobody.pw_uid, nobody.pw_gid) == 0)
         let database = directory.appendingPathComponent("state.sqlite").path
+        // The certificate and key belong to the service user, the key 0600, as the docs say to install them (reload
+        // re-reads them after the switch).
+        let key = directory.appendingPathComponent("server.key").path
+        let chain = directory.appendingPathComponent("server.pem").path
+        try FileManager.default.copyItem(atPath: Fixtures.serverKey, toPath: key)
+        try FileManager.default.copyItem(atPath: Fixtures.serverChain, toPath: chain)
+        for path in [key, chain] { #expect(chown(path, nobody.pw_uid, nobody.pw_gid) == 0) }
+        #expect(chmod(key, 0o600) == 0)
         let daemon = try SystemTests.startDaemon(
-            in: network, directory: directory, extra: "[daemon]\nuser = \"nobody\"\n[log]\nlevel = \"trace\"")
+            in: network, directory: directory, extra: "[daemon]\nuser = \"nobody\"\n[log]\nlevel = \"trace\"",
+            certificate: chain, privateKey: key)
         defer { daemon.signal(SIGKILL) }
         #expect(daemon.output.contains { $0.contains("dropped privileges") && $0.contains("user=nobody") })
 

@@ -14,7 +14,7 @@ struct SystemTests {
     /// namespace.
     static func startDaemon(
         in network: some GatewayNamespaceProviding, directory: URL, extra: String = "", state: String = "",
-        addUser: Bool = true
+        addUser: Bool = true, certificate: String = Fixtures.serverChain, privateKey: String = Fixtures.serverKey
     ) throws -> ChildProcess {
         let users = directory.appendingPathComponent("state.sqlite").path
         if addUser { try addAlice(users: users, directory: directory) }
@@ -24,8 +24,8 @@ struct SystemTests {
             address = "0.0.0.0"
             port = 4443
             [tls]
-            certificate = "\(Fixtures.serverChain)"
-            private_key = "\(Fixtures.serverKey)"
+            certificate = "\(certificate)"
+            private_key = "\(privateKey)"
             [pool]
             network = "10.77.0.0/24"
             gateway = "10.77.0.1"

@@ -71,7 +71,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
     private var callConnected = false
     /// Our link-local address once IPV6CP is up.
     private var localIPv6: IPv6Address?
-    private var timers: [TimerKey: Scheduled<Void>] = [:]
+    var timers: [TimerKey: Scheduled<Void>] = [:]
     /// Uplink packets and bytes forwarded and not yet added to the counters (see `flushUplinkCounters`).
     private var uplinkPackets = 0
     private var uplinkBytes = 0
@@ -541,7 +541,7 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
         context?.flush()
     }
 
-    private func close() {
+    func close() {
         guard let context else { return }
         if case .closed = phase {} else { phase = .closed }
         context.flush()
@@ -579,48 +579,5 @@ final class SSTPServerConnectionHandler: ChannelInboundHandler {
             ])
         sessionID = 0
         context = nil
-    }
-
-    // MARK: Timers
-
-    func startTimer(_ key: TimerKey, after delay: TimeAmount) {
-        timers[key]?.cancel()
-        guard let context else { return }
-        timers[key] = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
-            timers[key] = nil
-            timerFired(key)
-            self.context?.flush()
-        }
-    }
-
-    func cancelTimer(_ key: TimerKey) {
-        timers.removeValue(forKey: key)?.cancel()
-    }
-
-    private func timerFired(_ key: TimerKey) {
-        switch key {
-        case .handshake:
-            logger.notice("handshake deadline passed; closing")
-            gateway.counters.handshakeTimeouts.add(1, ordering: .relaxed)
-            gateway.metrics.failure(.handshakeTimeout)
-            close()
-        case .sstp(let timer):
-            execute(sstp.timerFired(timer))
-        case .ppp(let timer):
-            execute(ppp.timerFired(timer))
-        case .auth(let timer):
-            guard authenticator != nil else { return }
-            execute(authenticator!.timerFired(timer))
-        case .eap(let timer):
-            guard eap != nil else { return }
-            execute(eap!.timerFired(timer))
-        }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
