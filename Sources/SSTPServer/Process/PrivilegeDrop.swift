@@ -55,10 +55,7 @@ public enum PrivilegeDrop {
         guard setgroups(0, nil) == 0 else { throw Failure(description: "setgroups: \(String(cString: strerror(errno)))") }
         guard setgid(identity.gid) == 0 else { throw Failure(description: "setgid: \(String(cString: strerror(errno)))") }
         guard setuid(identity.uid) == 0 else { throw Failure(description: "setuid: \(String(cString: strerror(errno)))") }
-        let noNewPrivs = cprocess_set_no_new_privs()
-        guard noNewPrivs == 0 else {
-            throw Failure(description: "PR_SET_NO_NEW_PRIVS: \(String(cString: strerror(-noNewPrivs)))")
-        }
+        try forbidNewPrivileges()  // idempotent; covers callers that did not set it before starting threads
         // A uid change from 0 without PR_SET_KEEPCAPS clears the permitted and effective capability sets; root
         // must now be out of reach.
         guard getuid() == identity.uid, geteuid() == identity.uid, getgid() == identity.gid, setuid(0) != 0,
