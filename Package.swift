@@ -19,6 +19,7 @@ let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let grdbSQLite = Target.Dependency.product(name: "GRDBSQLite", package: "GRDB.swift")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 let package = Package(
@@ -67,14 +68,14 @@ let package = Package(
 
         // MARK: Adapters
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
-        .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore], swiftSettings: swiftSettings),
-        .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore], swiftSettings: swiftSettings),
+        .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore, nioConcurrency], swiftSettings: swiftSettings),
+        .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore, nioConcurrency], swiftSettings: swiftSettings),
         .target(name: "SSTPNIO", dependencies: ["TLSEngine", "SSTPProtocol", nioCore, logging], swiftSettings: swiftSettings),
         .target(name: "EAPTLS", dependencies: ["EAP", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),
         .target(name: "PKI", dependencies: ["COpenSSL", "COpenSSLShims", "CryptoPrimitives"], swiftSettings: swiftSettings),
         .target(name: "ClientPackage", swiftSettings: swiftSettings),
-        .target(name: "GatewayStore", dependencies: [grdb], swiftSettings: swiftSettings),
+        .target(name: "GatewayStore", dependencies: [grdb, grdbSQLite], swiftSettings: swiftSettings),
 
         // MARK: Composition
         .target(

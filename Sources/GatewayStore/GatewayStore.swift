@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The gateway's persistent state: users (NT hash only), static address reservations, the leases live sessions
 /// hold, and one accounting record per session. See `docs/state-store.md`.
@@ -12,6 +13,33 @@ public final class GatewayStore: Sendable {
     public static let defaultPath = "/var/lib/sstpd/state.sqlite"
     /// How long a writer waits for another process's write transaction before failing with `.unavailable`.
     public static let busyTimeout: TimeInterval = 5
+
+    /// The page cache of each connection, KiB (`PRAGMA cache_size = -N`). SQLite keeps the pages a connection has
+    /// read or written up to this bound, so as accounting records accumulate the cache grows to it and stays there;
+    /// set here rather than left to the library's compile-time default. docs/state-store.md, "Memory".
+    public static let pageCacheKiB = 2048
+
+    /// Bytes SQLite holds in this process now (`sqlite3_memory_used`: page caches of every connection, schema,
+    /// prepared statements), whatever store they belong to.
+    public static var sqliteMemoryUsed: Int { Int(sqlite3_memory_used()) }
+
+    /// Bytes in the writer connection's page cache now (`SQLITE_DBSTATUS_CACHE_USED`).
+    func writerPageCacheBytes() throws(GatewayStoreError) -> Int {
+        try write { db in
+            var current: Int32 = 0
+            var highWater: Int32 = 0
+            _ = sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_USED, &current, &highWater, 0)
+            return Int(current)
+        }
+    }
+
+    /// `PRAGMA cache_size` as a reader connection (`read`) or the writer sees it.
+    func cacheSizeSetting(writer: Bool) throws(GatewayStoreError) -> Int {
+        let sql = "PRAGMA cache_size"
+        return writer
+            ? try write { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+            : try read { db in try Int.fetchOne(db, sql: sql) ?? 0 }
+    }
 
     /// The file, or nil for an in-memory store.
     public let path: String?
@@ -28,6 +56,9 @@ public final class GatewayStore: Sendable {
         configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.foreignKeysEnabled = true
         configuration.label = "GatewayStore"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKiB)")
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -84,6 +84,15 @@ struct StatusCommand: ParsableCommand {
         print("pool:        \(status.poolUsed) of \(status.poolSize) addresses leased")
         print("auth:        \(status.authMethods.joined(separator: ", "))")
         print("config:      \(status.configurationFile ?? "(flags only)"), loaded \(formatDuration(now - status.loadedAt)) ago")
+        if let memory = status.memory {
+            let heap = memory.heapInUseBytes.map { inUse in
+                ", heap \(formatBytes(inUse)) in use (SQLite \(formatBytes(memory.sqliteBytes ?? 0))),"
+                    + " \(formatBytes(memory.heapFreeBytes ?? 0)) free"
+            } ?? ""
+            print(
+                "memory:      \(formatBytes(memory.residentBytes)) resident (anonymous"
+                    + " \(formatBytes(memory.residentAnonymousBytes)), files \(formatBytes(memory.residentFileBytes)))\(heap)")
+        }
         print("counters:    " + status.counters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         if status.lockouts.isEmpty {
             print("lockouts:    none")

@@ -112,6 +112,10 @@ struct ControlSocketTests {
         #expect(report.listen.hasSuffix(":\(gateway.port)"))
         let text = try Self.sstpctl(["status", "--socket", socket])
         #expect(text.out.contains("sessions:    1 of 1024"), "\(text.out)")
+        let memory = try #require(report.memory)
+        #expect(memory.residentFileBytes > 1 << 20, "\(memory)")
+        #expect(!ProcessMemory.heapFiguresAvailable || (memory.heapInUseBytes ?? 0) > 1 << 20, "\(memory)")
+        #expect(text.out.contains("memory:      ") && text.out.contains(" resident (anonymous "), "\(text.out)")
 
         let pool = try Self.sstpctl(["pool", "show", "--json", "--socket", socket])
         let poolReport = try JSONDecoder().decode(PoolReport.self, from: Data(pool.out.utf8))

@@ -20,6 +20,9 @@ struct MetricsGatewayTests {
         let idle = try await Self.scrape(gateway)
         #expect(idle["sstpd_sessions_active"] == 0)
         #expect(idle[#"sstpd_bytes_total{direction="in"}"#] == 0)
+        for kind in ["resident_anonymous", "resident_file"] + (ProcessMemory.heapFiguresAvailable ? ["heap_in_use"] : []) {
+            #expect((idle[#"sstpd_memory_bytes{kind="\#(kind)"}"#] ?? 0) > 1_048_576, "\(kind): over 1 MiB")
+        }
 
         let tunnel = try await SSTPDialer.connect(gateway.dialConfiguration(), group: gateway.group, logger: quietLogger)
         for sequence in UInt16(1)...3 { #expect(await ping(through: tunnel, sequence: sequence)) }

@@ -75,6 +75,13 @@ struct MetricsTests {
             #"sstpd_tun_dropped_packets_total{reason="\#($0.rawValue)"}"#
         }
         expected += ["sstpd_handshake_duration_seconds_count", "sstpd_handshake_duration_seconds_sum"]
+        // Set on each scrape by the admin listener; 0 until then.
+        expected += ["resident_anonymous", "resident_file", "heap_in_use", "heap_free", "sqlite"].map {
+            #"sstpd_memory_bytes{kind="\#($0)"}"#
+        }
+        #expect(GatewayMetrics.MemoryKind.allCases.map(\.rawValue) == [
+            "resident_anonymous", "resident_file", "heap_in_use", "heap_free", "sqlite",
+        ])
         for key in expected {
             #expect(values[key] == 0, "\(key)")
         }

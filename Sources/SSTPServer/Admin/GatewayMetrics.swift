@@ -76,6 +76,16 @@ public final class GatewayMetrics: Sendable {
     private let poolUsed: Gauge
     private let poolFree: Gauge
     private let tunDrops: [TUNDropReason: Counter]
+    private let memory: [MemoryKind: Gauge]
+
+    /// The `kind` label of `sstpd_memory_bytes` (see ``ProcessMemory``).
+    public enum MemoryKind: String, CaseIterable, Sendable {
+        case residentAnonymous = "resident_anonymous"
+        case residentFile = "resident_file"
+        case heapInUse = "heap_in_use"
+        case heapFree = "heap_free"
+        case sqlite
+    }
 
     /// Creates the metrics in `registry` (a fresh one by default). Registering the same names twice in one
     /// registry returns the existing series, so two `GatewayMetrics` on one registry share their values.
@@ -128,6 +138,14 @@ public final class GatewayMetrics: Sendable {
             dropCounters[reason] = registry.makeCounter(descriptor: drops, labels: [("reason", reason.rawValue)])
         }
         tunDrops = dropCounters
+
+        let memoryName = name(
+            "memory", "bytes", "sstpd's memory: resident anonymous and file-backed pages, malloc heap in use and free, SQLite's share.")
+        var memoryGauges: [MemoryKind: Gauge] = [:]
+        for kind in MemoryKind.allCases {
+            memoryGauges[kind] = registry.makeGauge(descriptor: memoryName, labels: [("kind", kind.rawValue)])
+        }
+        memory = memoryGauges
     }
 
     /// A TCP connection was accepted on the SSTP listener.
@@ -174,6 +192,15 @@ public final class GatewayMetrics: Sendable {
     public func poolUsage(used: Int, free: Int) {
         poolUsed.set(to: Double(used))
         poolFree.set(to: Double(free))
+    }
+
+    /// Sets the memory gauges (on each scrape).
+    public func memory(_ snapshot: ProcessMemory) {
+        memory[.residentAnonymous]?.set(to: Double(snapshot.residentAnonymousBytes))
+        memory[.residentFile]?.set(to: Double(snapshot.residentFileBytes))
+        memory[.heapInUse]?.set(to: Double(snapshot.heapInUseBytes ?? 0))
+        memory[.heapFree]?.set(to: Double(snapshot.heapFreeBytes ?? 0))
+        memory[.sqlite]?.set(to: Double(snapshot.sqliteBytes ?? 0))
     }
 
     /// Counts `count` dropped packets.

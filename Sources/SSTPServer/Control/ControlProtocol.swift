@@ -155,6 +155,8 @@ public struct GatewayStatusReport: Codable, Sendable, Equatable {
     /// The configuration in force: the file it came from and when it was (re)loaded.
     public var configurationFile: String?
     public var loadedAt: Double
+    /// Where sstpd's memory is (resident set split, malloc's heap); absent from an older sstpd.
+    public var memory: ProcessMemory?
 }
 
 /// The result of a reload.

@@ -81,7 +81,8 @@ extension GatewayServer {
                 "echo_responses_dropped": counters.echoResponsesDropped.load(ordering: .relaxed),
                 "state_write_failures": recorder?.failures.withLockedValue { $0 } ?? 0,
             ],
-            lockouts: lockoutReport(), configurationFile: configurationFile, loadedAt: loadedAt)
+            lockouts: lockoutReport(), configurationFile: configurationFile, loadedAt: loadedAt,
+            memory: ProcessMemory.current())
     }
 
     /// Re-reads the configuration (if the gateway has a source for it), users and certificates, and applies what
