@@ -6,6 +6,7 @@ import TUNDevice
 
 #if canImport(Glibc)
 import Glibc
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 #endif
 
 /// The host behind the gateway in a traffic bench: one UDP socket, bound to the peer address, that sinks the
@@ -46,10 +47,13 @@ final class BenchPeer: Sendable {
     /// Creates and binds the socket (in `/var/run/netns/NAME` if `netns` is given) on a thread of its own and starts
     /// the receive loop. Throws `BenchError` if the namespace cannot be entered or the address cannot be bound.
     static func open(address: IPv4Address, port: UInt16, netns: String?) async throws -> BenchPeer {
-        let peer: BenchPeer = try await withCheckedThrowingContinuation { continuation in
+        // Only the descriptor crosses from the setup thread; the object is made here. (A continuation resumed before
+        // its task suspends is ordered by an atomic in the Swift runtime that ThreadSanitizer does not see, so an
+        // object built on the other thread is reported as a race.)
+        let fd: CInt = try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
                 do {
-                    continuation.resume(returning: BenchPeer(fd: try makeSocket(address: address, port: port, netns: netns)))
+                    continuation.resume(returning: try makeSocket(address: address, port: port, netns: netns))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -57,6 +61,7 @@ final class BenchPeer: Sendable {
             thread.name = "bench-peer-setup"
             thread.start()
         }
+        let peer = BenchPeer(fd: fd)
         peer.startReceiving()
         return peer
     }
@@ -212,12 +217,12 @@ final class BenchPeer: Sendable {
 
 /// Lets async code wait for a dedicated thread to finish without blocking a cooperative thread.
 final class BenchThreadCompletion: Sendable {
-    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     init() {}
 
     func finish() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.done = true
             defer { state.waiters = [] }
             return state.waiters
@@ -227,7 +232,7 @@ final class BenchThreadCompletion: Sendable {
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
+            let resumeNow = state.withLockedValue { state in
                 if !state.done { state.waiters.append(continuation) }
                 return state.done
             }

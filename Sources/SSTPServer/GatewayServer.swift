@@ -45,7 +45,7 @@ public final class GatewayServer: Sendable {
     /// Re-reads users for a reload; nil keeps the users in force.
     let usersSource: (@Sendable () throws -> UserDatabase)?
     /// Authentication failures per user name and client address, with back-off (`[lockout]`).
-    let lockout: Mutex<AuthenticationLockout>
+    let lockout: NIOLockedValueBox<AuthenticationLockout>
     /// Prometheus metrics (served by the admin listener when `[admin] metrics_listen` is set).
     public let metrics = GatewayMetrics()
     private let adminServer = NIOLockedValueBox<AdminHTTPServer?>(nil)
@@ -85,7 +85,7 @@ public final class GatewayServer: Sendable {
         store: GatewayStore? = nil
     ) throws {
         self.recorder = store.map { StateRecorder(store: $0, logger: logger) }
-        self.lockout = Mutex(AuthenticationLockout(policy: configuration.lockoutPolicy))
+        self.lockout = NIOLockedValueBox(AuthenticationLockout(policy: configuration.lockoutPolicy))
         let (network, gateway) = try configuration.validate()
         let pool = try AddressPool(network: network, excluding: [gateway], reservations: reservations)
         self.state = GatewayState(pool: pool, users: users)
@@ -171,6 +171,7 @@ public final class GatewayServer: Sendable {
             let admin = AdminHTTPServer(host: host, port: port, group: group, logger: logger) {
                 let pool = state.poolUsage()
                 metrics.poolUsage(used: pool.used, free: pool.free)
+                metrics.memory(ProcessMemory.current())
                 return metrics.exposition()
             }
             let address = try await admin.start()

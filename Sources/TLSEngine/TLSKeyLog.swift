@@ -1,5 +1,5 @@
 internal import COpenSSL
-import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A collector of TLS secrets in the NSS key log format, for tests and for debugging with Wireshark. Off unless a
 /// `TLSContext` is given one with `enableKeyLog(_:)`, which nothing in sstpd's production paths does.
@@ -105,7 +105,7 @@ public final class TLSKeyLog: Sendable {
         }
     }
 
-    private let recorded = Mutex<[String]>([])
+    private let recorded = NIOLockedValueBox<[String]>([])
     private let sink: (@Sendable (String) -> Void)?
 
     /// - Parameter sink: also called with each line (no line break) as OpenSSL reports it, on the thread running
@@ -116,7 +116,7 @@ public final class TLSKeyLog: Sendable {
     }
 
     /// Every line reported so far, in order, as OpenSSL wrote them.
-    public var lines: [String] { self.recorded.withLock { $0 } }
+    public var lines: [String] { self.recorded.withLockedValue { $0 } }
 
     /// Every well-formed line reported so far, parsed.
     public var entries: [Entry] { self.lines.compactMap(Entry.init(line:)) }
@@ -128,11 +128,11 @@ public final class TLSKeyLog: Sendable {
 
     /// Forgets everything recorded (the sink has already seen it).
     public func removeAll() {
-        self.recorded.withLock { $0.removeAll() }
+        self.recorded.withLockedValue { $0.removeAll() }
     }
 
     fileprivate func record(_ line: String) {
-        self.recorded.withLock { $0.append(line) }
+        self.recorded.withLockedValue { $0.append(line) }
         self.sink?(line)
     }
 }

@@ -2,6 +2,7 @@ internal import CTUNShims
 import Glibc
 import NIOCore
 import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// A Linux TUN interface (IFF_TUN | IFF_NO_PI: every read and write is exactly one IP packet, no header).
 ///
@@ -21,7 +22,7 @@ public final class TUNDevice: Sendable {
     public let fd: CInt
 
     private let closed = Atomic<Bool>(false)
-    private let reader = Mutex<TUNReaderThread?>(nil)
+    private let reader = NIOLockedValueBox<TUNReaderThread?>(nil)
 
     private init(name: String, fd: CInt) {
         self.name = name
@@ -112,7 +113,7 @@ public final class TUNDevice: Sendable {
             Glibc.close(wakeFD)
             throw error
         }
-        reader.withLock { current in
+        reader.withLockedValue { current in
             precondition(current == nil, "startReading called twice")
             current = thread
         }
@@ -122,7 +123,7 @@ public final class TUNDevice: Sendable {
     /// deletes the interface. Idempotent. Must not be called from the read handler.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = reader.withLock { current in
+        let thread = reader.withLockedValue { current in
             defer { current = nil }
             return current
         }

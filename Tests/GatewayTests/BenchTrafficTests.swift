@@ -286,22 +286,9 @@ private final class PeerNamespace: Sendable {
 
     /// Creates the gateway's TUN device inside the namespace, on a thread that enters it (only that thread moves).
     func makeGatewayDevice(queues: Int = 1) async throws -> TUNPacketDevice {
-        let path = "/var/run/netns/\(name)"
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    let fd = open(path, O_RDONLY | O_CLOEXEC)
-                    guard fd >= 0 else { throw Command.Failure(description: "open \(path): errno \(errno)") }
-                    defer { close(fd) }
-                    try NetworkNamespace.enter(fd)
-                    let device = try TUNPacketDevice(
-                        name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500,
-                        queues: queues)
-                    continuation.resume(returning: device)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
+        try await inNamespace(name) {
+            try TUNPacketDevice(
+                name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500, queues: queues)
         }
     }
 

@@ -67,16 +67,21 @@ struct GatewayLimitsTests {
         tunnel.send(packets)  // 300 × 1400 bytes = 420 000 bytes at once: more than three seconds' worth
         // A DHCPINFORM after the flood is answered by the gateway before the cap applies, and in order: its answer
         // means the server has judged every packet of the flood.
-        let marker = await tunnel.requestRoutes(timeoutSeconds: 10)
+        let marker = await tunnel.requestRoutes(timeoutSeconds: 60)
         #expect(marker != nil)
         let elapsed = Date().timeIntervalSince(started)
         let written = gateway.device.packetsWritten.load(ordering: .relaxed)
         let dropped = limiter.droppedUplink.load(ordering: .relaxed)
         #expect(written + dropped == 300)
-        #expect(dropped > 0)
         #expect(written > 0)
         // Passed bytes within one burst (64 KiB) plus the rate over the elapsed time.
-        #expect(Double(written * 1400) <= Double(64 * 1024) + 125_000 * elapsed + 1400)
+        let allowance = Double(64 * 1024) + 125_000 * elapsed + 1400
+        #expect(Double(written * 1400) <= allowance)
+        // Whenever the flood was more than the allowance some of it was dropped: always, unless the machine was so slow
+        // (a sanitizer build) that sending it took about three seconds.
+        if Double(300 * 1400) > allowance {
+            #expect(dropped > 0, "\(elapsed) s")
+        }
         await tunnel.disconnect()
         try await gateway.stop()
     }

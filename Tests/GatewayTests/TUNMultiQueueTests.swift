@@ -1,5 +1,6 @@
 import AddressPool
 import Foundation
+import CNIOLinux
 import Glibc
 import IPPackets
 import NIOCore
@@ -97,26 +98,6 @@ import Testing
         close(echoSocket)
         device.close()
         try await group.shutdownGracefully()
-    }
-
-    /// Runs `body` on a new thread that entered the namespace (the thread ends afterwards; sockets and devices it
-    /// created stay in that namespace).
-    private func inNamespace<T: Sendable>(
-        _ name: String, _ body: @escaping @Sendable () throws -> T
-    ) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                do {
-                    let fd = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
-                    guard fd >= 0 else { throw Command.Failure(description: "open netns \(name): errno \(errno)") }
-                    defer { close(fd) }
-                    try NetworkNamespace.enter(fd)
-                    continuation.resume(returning: try body())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }.start()
-        }
     }
 
     /// Echoes `count` datagrams on a thread (blocking socket with a receive timeout); returns how many it echoed.

@@ -1,14 +1,15 @@
 import GatewayPolicy
 import NIOCore
 import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// One token bucket shared by every session of the gateway (all tunnels share the gateway's bandwidth, as on an
 /// Azure VPN gateway). Packets over the cap are dropped (policed) and counted; TCP inside the tunnel backs off.
 /// Uplink and downlink each have their own bucket at the full rate.
 public final class AggregateLimiter: Sendable {
     public let bitsPerSecond: UInt64
-    private let uplink: Mutex<TokenBucket>
-    private let downlink: Mutex<TokenBucket>
+    private let uplink: NIOLockedValueBox<TokenBucket>
+    private let downlink: NIOLockedValueBox<TokenBucket>
     /// Packets dropped because the gateway was over its cap, per direction.
     public let droppedUplink = Atomic<Int>(0)
     public let droppedDownlink = Atomic<Int>(0)
@@ -16,8 +17,8 @@ public final class AggregateLimiter: Sendable {
     public init(bitsPerSecond: UInt64) {
         self.bitsPerSecond = bitsPerSecond
         let now = NIODeadline.now().uptimeNanoseconds
-        uplink = Mutex(TokenBucket(bitsPerSecond: bitsPerSecond, now: now))
-        downlink = Mutex(TokenBucket(bitsPerSecond: bitsPerSecond, now: now))
+        uplink = NIOLockedValueBox(TokenBucket(bitsPerSecond: bitsPerSecond, now: now))
+        downlink = NIOLockedValueBox(TokenBucket(bitsPerSecond: bitsPerSecond, now: now))
     }
 
     /// Whether a client → network packet of `bytes` may pass now.
@@ -26,9 +27,9 @@ public final class AggregateLimiter: Sendable {
     /// Whether a network → client packet of `bytes` may pass now.
     func admitDownlink(_ bytes: Int) -> Bool { admit(bytes, downlink, droppedDownlink) }
 
-    private func admit(_ bytes: Int, _ bucket: borrowing Mutex<TokenBucket>, _ dropped: borrowing Atomic<Int>) -> Bool {
+    private func admit(_ bytes: Int, _ bucket: NIOLockedValueBox<TokenBucket>, _ dropped: borrowing Atomic<Int>) -> Bool {
         let now = NIODeadline.now().uptimeNanoseconds
-        if bucket.withLock({ $0.consume(bytes, now: now) }) { return true }
+        if bucket.withLockedValue({ $0.consume(bytes, now: now) }) { return true }
         dropped.add(1, ordering: .relaxed)
         return false
     }

@@ -2,6 +2,7 @@ import GatewayPolicy
 import Logging
 import NIOCore
 import Synchronization
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The accept-time guard against slow and half-open connection floods: caps on connections that have not reached
 /// Call Connected, per client address (`limits.max_unauthenticated_per_address`) and in all
@@ -22,7 +23,7 @@ final class ConnectionAdmission: Sendable {
         var suppressed = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     /// At most one refusal or eviction line per this many nanoseconds; the next line says how many were left out.
     static let logInterval: UInt64 = 1_000_000_000
 
@@ -38,7 +39,7 @@ final class ConnectionAdmission: Sendable {
         let ip = address?.ipAddress ?? "?"
         let peer = address.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         let now = NIODeadline.now().uptimeNanoseconds
-        let (decision, evicted, logLine) = state.withLock { s -> (UnauthenticatedAdmission.Decision, [(String, @Sendable () -> Void)], Int?) in
+        let (decision, evicted, logLine) = state.withLockedValue { s -> (UnauthenticatedAdmission.Decision, [(String, @Sendable () -> Void)], Int?) in
             let decision = s.table.admit(address: ip, limits: limits)
             var evicted: [(String, @Sendable () -> Void)] = []
             switch decision {
@@ -87,14 +88,14 @@ final class ConnectionAdmission: Sendable {
     }
 
     fileprivate func release(_ ticket: UInt64) {
-        state.withLock { s in
+        state.withLockedValue { s in
             s.held[ticket] = nil
             s.table.release(ticket)
         }
     }
 
     /// Unauthenticated connections held now (for tests and status).
-    var count: Int { state.withLock { $0.table.count } }
+    var count: Int { state.withLockedValue { $0.table.count } }
 }
 
 /// One admitted connection's place in the table; `release()` is idempotent and thread-safe.

@@ -13,6 +13,7 @@ import SSTPProtocol
 import SSTPServer
 import Synchronization
 import TLSEngine
+import TUNDevice
 import Testing
 
 // A hand-driven SSTP client for the hostile-client suite: the same TLS engine, codecs and PPP machines as sstp-dial,
@@ -456,11 +457,34 @@ func eventually(within seconds: Double = 15, _ condition: @Sendable () -> Bool) 
     return true
 }
 
-/// Runs a blocking call (a child process wait, `ip`) on its own thread, off Swift's cooperative pool.
+/// Runs a blocking call (a child process wait, `ip`, entering a namespace) on its own thread, off Swift's cooperative
+/// pool.
+///
+/// The result crosses through a lock as well as the continuation: when a continuation is resumed before its task has
+/// suspended, the Swift runtime orders the two with an atomic ThreadSanitizer does not see, and an object built on
+/// the thread would be reported as racing with its first use in the task.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
+    let result = NIOLockedValueBox<Result<T, any Error>?>(nil)
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let thread = Thread {
+            let outcome = Result { try body() }
+            result.withLockedValue { $0 = outcome }
+            continuation.resume()
+        }
         thread.start()
+    }
+    return try result.withLockedValue { $0 }!.get()
+}
+
+/// Runs `body` on a new thread that entered the network namespace `name` (the thread ends afterwards; sockets and
+/// devices it created stay in that namespace).
+func inNamespace<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await offPool {
+        let fd = open("/var/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Command.Failure(description: "open netns \(name): errno \(errno)") }
+        defer { close(fd) }
+        try NetworkNamespace.enter(fd)
+        return try body()
     }
 }
 

@@ -80,6 +80,9 @@ struct HostileMessageFloodTests {
         let gateway = try await InProcessGateway.start {
             $0.maxUnauthenticatedPerAddress = 10
             $0.maxUnauthenticated = 40
+            // No handshake or negotiation deadline gets there before the caps, however slow the machine.
+            $0.handshakeTimeout = 300
+            $0.negotiationTimeout = 600
         }
         let counters = gateway.server.counters
         var acked = 0
@@ -105,7 +108,11 @@ struct HostileMessageFloodTests {
         let evicted = counters.unauthenticatedEvictions.load(ordering: .relaxed)
         #expect(acked + refusedAtAccept == 120)
         #expect(acked == 120, "each newcomer gets in; the oldest is closed instead")
-        #expect(evicted == 120 - 40, "sequential connects from 6 addresses round-robin: the oldest make room")
+        // Sequential connects from 6 addresses round-robin: the oldest make room. On a slow machine (a sanitizer build
+        // takes ~50 s here) the oldest may first reach PPP's retry limit (LCP Configure-Requests unanswered for ~30 s)
+        // and be aborted, which frees its place without an eviction.
+        let aborted = counters.callAborts.load(ordering: .relaxed)
+        #expect(evicted + aborted == 120 - 40, "\(evicted) evicted, \(aborted) aborted")
         #expect(refused == 0)
         let all = connections
         #expect(await eventually { all.filter { !$0.isClosed }.count == 40 })
