@@ -105,22 +105,10 @@ ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || 
 
 resolve_binaries
 
-WORK=$(mktemp -d /tmp/sstp-bench-load.XXXXXX)
+bench_workspace bench-load
 ID="sl$$"
 NS_GW="${ID}-gw"; NS_CL="${ID}-client"; NS_HOST="${ID}-host"
 SSTPD_PID=
-
-cleanup() {
-    local rc=$? ns pid i
-    trap - EXIT INT TERM
-    stop_process "$SSTPD_PID"
-    # Anything still inside our namespaces was started by this script: end it.
-    end_namespaces
-    if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 
 log "namespaces $NS_CL, $NS_GW, $NS_HOST (work dir $WORK)"
@@ -129,13 +117,7 @@ make_client_gw_host "$ID"
 in_ns "$NS_CL" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
 in_ns "$NS_GW" sysctl -qw net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
 
-CERTS="$ROOT/Tests/Fixtures/certs"
-install -m 0600 "$CERTS/server.key" "$WORK/server.key"
-install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
-PASSWORD="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-printf '%s\n' "$PASSWORD" >"$WORK/password"
-"$BIN/sstpctl" user add bench --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" \
-    <"$WORK/password" >/dev/null
+gateway_credentials bench
 cat >"$WORK/sstpd.toml" <<EOF
 [listen]
 address = "10.79.0.2"

@@ -67,11 +67,56 @@ resolve_binaries() {
     for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not built"; done
 }
 
-# stop_process PID: SIGTERM, up to 6 s to exit, then SIGKILL. For the EXIT traps.
+# stop_process PID [GRACE]: SIGTERM, up to GRACE seconds (default 6) to exit, then SIGKILL; reaps it when it is the
+# script's child. Returns 1 if SIGKILL was needed (callers that only clean up add `|| true`).
 stop_process() {
-    local pid=$1 i
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    local pid=$1 grace=${2:-6} i
+    [[ -n $pid ]] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < grace * 10; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            return 1
+        fi
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+# gateway_credentials USER: the test server certificate and key in $WORK (server.pem, server.key 0600), and USER
+# with a random password (PASSWORD, also in $WORK/password) in the state file $WORK/state.sqlite. Sets CERTS (the
+# fixture directory, whose ca.pem clients trust). Uses ROOT, WORK and BIN.
+gateway_credentials() {
+    CERTS="$ROOT/Tests/Fixtures/certs"
+    install -m 0600 "$CERTS/server.key" "$WORK/server.key"
+    install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
+    PASSWORD="$1-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+    printf '%s\n' "$PASSWORD" >"$WORK/password"
+    "$BIN/sstpctl" user add "$1" --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" \
+        <"$WORK/password" >/dev/null
+}
+
+# bench_workspace NAME: sets WORK (a new /tmp/sstp-NAME.XXXXXX) and PIDS (what the script starts in the background
+# and wants stopped at exit) and installs the EXIT trap, bench_cleanup.
+bench_workspace() {
+    WORK=$(mktemp -d "/tmp/sstp-$1.XXXXXX")
+    PIDS=()
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# bench_cleanup: stops PIDS (newest first) and SSTPD_PID, ends whatever still runs inside the namespaces (the script
+# started it, e.g. through ip netns exec) and removes WORK unless the run failed or KEEP_LOGS is 1.
+bench_cleanup() {
+    local rc=$? i
+    trap - EXIT INT TERM
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_process "${PIDS[i]}" || true; done
+    stop_process "${SSTPD_PID:-}" || true
+    end_namespaces
+    if ((rc != 0 || ${KEEP_LOGS:-0})); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+    exit "$rc"
 }

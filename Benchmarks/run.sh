@@ -86,42 +86,9 @@ for exe in sstpd sstpctl sstp-dial; do [[ -x $BIN/$exe ]] || die "$BIN/$exe not 
 # ---------------------------------------------------------------------------------------------------------------
 # Work directory, namespaces, cleanup
 # ---------------------------------------------------------------------------------------------------------------
-WORK=$(mktemp -d /tmp/sstp-bench.XXXXXX)
+bench_workspace bench
 ID="sb$$"
 NS_GW="${ID}-gw"; NS_HOST="${ID}-host"; NS_CL="${ID}-client"
-PIDS=()
-
-stop_pid() { # pid [grace seconds, default 6]: SIGTERM, wait, then SIGKILL; returns 1 if SIGKILL was needed
-    local pid=$1 grace=${2:-6} i rc=0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        rc=1
-    fi
-    wait "$pid" 2>/dev/null || true
-    return "$rc"
-}
-
-cleanup() {
-    local rc=$? i ns
-    trap - EXIT INT TERM
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}" || true; done
-    # Anything else still inside our namespaces was started by this script (e.g. by ip netns exec): end it.
-    end_namespaces
-    if ((rc != 0 || KEEP_LOGS)); then
-        log "logs kept in $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # wait_for FILE PATTERN SECONDS PID: poll (50 ms) until FILE contains PATTERN; fail if PID dies or time runs out.
 wait_for() {
@@ -418,8 +385,8 @@ SSTPD_THREADS=$(ls "/proc/$SSTPD_PID/task" | wc -l)
 TUN_NAME_LINE=$(grep -m1 'tunnel up on' "$WORK/tunnel.log")
 
 TUNNEL_SIGTERM="exited on SIGTERM"
-stop_pid "$TUNNEL_PID" 3 || TUNNEL_SIGTERM="did NOT exit within 3 s of SIGTERM (killed)"
-stop_pid "$IPERF_SERVER_PID" || true
+stop_process "$TUNNEL_PID" 3 || TUNNEL_SIGTERM="did NOT exit within 3 s of SIGTERM (killed)"
+stop_process "$IPERF_SERVER_PID" || true
 
 # ---------------------------------------------------------------------------------------------------------------
 # 3. C reference (sstppipe.c)
@@ -445,7 +412,7 @@ else
 fi
 
 SSTPD_SIGTERM="exited on SIGTERM"
-stop_pid "$SSTPD_PID" 6 || SSTPD_SIGTERM="did NOT exit within 6 s of SIGTERM (killed)"
+stop_process "$SSTPD_PID" 6 || SSTPD_SIGTERM="did NOT exit within 6 s of SIGTERM (killed)"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Report

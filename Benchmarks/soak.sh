@@ -10,15 +10,16 @@
 #   1. traffic: --sessions (16) sessions connect, send UDP both ways at --rate (200) packets/s each for --cycle (10)
 #      seconds to a peer socket in the host namespace, and disconnect (`sstp-dial bench --traffic-peer`);
 #   2. churn: --churn (50) sessions connect and disconnect at once;
-#   3. a sample of sstpd with no session left: RSS and file descriptors from /proc, sessions and leases from
-#      `sstpctl status`, threads.
+#   3. a sample of sstpd with no session left: RSS (anonymous and file-backed) and file descriptors from /proc,
+#      threads, sessions, leases and malloc's heap in use and free (mallinfo2) from `sstpctl status`.
 # Half-way (unless --no-crash) a traffic cycle runs in the background; once its sessions are up sstpd gets SIGKILL and
 # is started again. Measured: time to "sstpd ready", time until a new client has a tunnel and an echo answered,
 # the open records the restart closed as "crash" and the leases it cleared.
 # Fails if a cycle fails, if sessions or leases remain when no client is connected, if file descriptors grow by more
-# than 8 or RSS by more than 25 % from the first sample to the last (of the same sstpd process), if the restart does
-# not close every crashed session's record or if a client cannot reconnect. Prints a CSV of the samples and markdown
-# rows for BENCHMARKS.md. Every step has a time limit.
+# than 8 or RSS by more than 25 % from the first sample to the last (of the same sstpd process), if the heap in use
+# less SQLite's page cache grows by more than 10 % over the second half of those samples (with 10 samples or more),
+# if the restart does not close every crashed session's record or if a client cannot reconnect. Prints a CSV of the
+# samples and markdown rows for BENCHMARKS.md. Every step has a time limit.
 #
 # Environment: SCRATCH (SwiftPM scratch path, default /tmp/build-bench), PORT (default 4443).
 set -euo pipefail
@@ -61,34 +62,17 @@ for tool in ip jq; do command -v "$tool" >/dev/null || die "$tool is missing"; d
 
 resolve_binaries
 
-WORK=$(mktemp -d /tmp/sstp-soak.XXXXXX)
+bench_workspace soak
 ID="sk$$"
 NS_GW="${ID}-gw"; NS_CL="${ID}-client"; NS_HOST="${ID}-host"
 SSTPD_PID=
-
-cleanup() {
-    local rc=$? i
-    trap - EXIT INT TERM
-    stop_process "$SSTPD_PID"
-    end_namespaces
-    if ((rc != 0 || KEEP_LOGS)); then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 log "namespaces $NS_CL, $NS_GW, $NS_HOST (work dir $WORK)"
 make_client_gw_host "$ID"
 in_ns "$NS_CL" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65000"
 ulimit -n "$(( $(ulimit -Hn) < 65536 ? $(ulimit -Hn) : 65536 ))" 2>/dev/null || true
 
-CERTS="$ROOT/Tests/Fixtures/certs"
-install -m 0600 "$CERTS/server.key" "$WORK/server.key"
-install -m 0644 "$CERTS/server.pem" "$WORK/server.pem"
-PASSWORD="soak-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-printf '%s\n' "$PASSWORD" >"$WORK/password"
-"$BIN/sstpctl" user add soak --password-stdin --state "$WORK/state.sqlite" --socket "$WORK/control.sock" \
-    <"$WORK/password" >/dev/null
+gateway_credentials soak
 cat >"$WORK/sstpd.toml" <<EOF
 [listen]
 address = "10.79.0.2"
@@ -158,15 +142,20 @@ traffic_cycle() { # NAME [SECONDS]
 }
 # sample CYCLE: one CSV line with sstpd's figures while no client is connected.
 sample() {
-    local st rss fds threads sessions pool
+    local st rss anon file heap fds threads sessions pool
     st=$(status)
     rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SSTPD_PID/status")
+    anon=$(awk '/^RssAnon:/ {print $2}' "/proc/$SSTPD_PID/status")
+    file=$(awk '/^RssFile:/ {print $2}' "/proc/$SSTPD_PID/status")
+    # malloc's own figures from sstpctl status (mallinfo2): live heap and free memory it keeps, KiB.
+    heap=$(jq -r '[(.memory.heapInUseBytes // 0), (.memory.heapFreeBytes // 0), (.memory.sqliteBytes // 0)]
+        | map(. / 1024 | floor) | join(",")' <<<"$st")
     threads=$(awk '/^Threads:/ {print $2}' "/proc/$SSTPD_PID/status")
     fds=$(find "/proc/$SSTPD_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
     sessions=$(jq -r '.sessions' <<<"$st")
     pool=$(jq -r '.poolUsed' <<<"$st")
-    printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date +%s)" "$1" "$SSTPD_PID" "$rss" "$fds" "$threads" "$sessions" "$pool" \
-        >>"$WORK/samples.csv"
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date +%s)" "$1" "$SSTPD_PID" "$rss" "$fds" "$threads" "$sessions" \
+        "$pool" "$anon" "$file" "$heap" >>"$WORK/samples.csv"
 }
 # idle_wait: sessions and leases go back to 0 once the clients are gone (bounded wait; the clients have exited).
 idle_wait() {
@@ -180,7 +169,8 @@ idle_wait() {
     return 1
 }
 
-echo "time,cycle,pid,rss_kib,fds,threads,sessions,leases" >"$WORK/samples.csv"
+echo "time,cycle,pid,rss_kib,fds,threads,sessions,leases,rss_anon_kib,rss_file_kib,heap_in_use_kib,heap_free_kib,sqlite_kib" \
+    >"$WORK/samples.csv"
 FAILED=0
 CYCLES=0
 PACKETS=0
@@ -251,23 +241,41 @@ printf '\n== samples (sstpd with no client connected, after each cycle) ==\n'
 cat "$WORK/samples.csv"
 # The same process from its first sample to its last: before the crash (if it came late) or after it.
 PID_LAST=$(tail -n 1 "$WORK/samples.csv" | cut -d, -f3)
-read -r FIRST_RSS FIRST_FDS < <(awk -F, -v p="$PID_LAST" 'NR > 1 && $3 == p {print $4, $5; exit}' "$WORK/samples.csv")
-read -r LAST_RSS LAST_FDS < <(awk -F, -v p="$PID_LAST" 'NR > 1 && $3 == p {r = $4; f = $5} END {print r, f}' "$WORK/samples.csv")
+read -r FIRST_RSS FIRST_FDS FIRST_ANON FIRST_FILE FIRST_HEAP FIRST_FREE FIRST_SQLITE < <(awk -F, -v p="$PID_LAST" \
+    'NR > 1 && $3 == p {print $4, $5, $9, $10, $11, $12, $13; exit}' "$WORK/samples.csv")
+read -r LAST_RSS LAST_FDS LAST_ANON LAST_FILE LAST_HEAP LAST_FREE LAST_SQLITE < <(awk -F, -v p="$PID_LAST" \
+    'NR > 1 && $3 == p {l = $4 " " $5 " " $9 " " $10 " " $11 " " $12 " " $13} END {print l}' "$WORK/samples.csv")
 SAMPLES=$(awk -F, -v p="$PID_LAST" 'NR > 1 && $3 == p' "$WORK/samples.csv" | wc -l)
 MAX_RSS=$(awk -F, -v p="$PID_LAST" 'NR > 1 && $3 == p && $4 > m {m = $4} END {print m}' "$WORK/samples.csv")
 log "soak: $CYCLES cycles in $ELAPSED s, $CONNECTS sessions, $PACKETS packets delivered; sstpd pid $PID_LAST over" \
-    "$SAMPLES samples: RSS $FIRST_RSS → $LAST_RSS KiB (max $MAX_RSS), fds $FIRST_FDS → $LAST_FDS"
+    "$SAMPLES samples: RSS $FIRST_RSS → $LAST_RSS KiB (max $MAX_RSS; anonymous $FIRST_ANON → $LAST_ANON, files" \
+    "$FIRST_FILE → $LAST_FILE), malloc heap in use $FIRST_HEAP → $LAST_HEAP KiB (SQLite $FIRST_SQLITE → $LAST_SQLITE, free" \
+    "$FIRST_FREE → $LAST_FREE)," \
+    "fds $FIRST_FDS → $LAST_FDS"
 ((SAMPLES >= 2)) || log "only $SAMPLES sample(s) of the last sstpd: growth not measurable in so short a run"
 if ((SAMPLES >= 2)); then
     ((LAST_FDS <= FIRST_FDS + 8)) || { log "FAIL: file descriptors grew from $FIRST_FDS to $LAST_FDS"; FAILED=1; }
     ((LAST_RSS * 100 <= FIRST_RSS * 125)) || { log "FAIL: RSS grew from $FIRST_RSS to $LAST_RSS KiB"; FAILED=1; }
+    # The live heap is the leak detector: what objects hold once every session has ended, less SQLite's page caches
+    # (they grow with the state file up to their bound: docs/state-store.md, "Memory"). Judged over the second half
+    # of the samples: the first cycles of a process warm its caches (dictionary capacities, TLS and runtime state).
+    read -r MID_OWN < <(awk -F, -v p="$PID_LAST" -v n="$SAMPLES" \
+        'NR > 1 && $3 == p && ++i == int((n + 1) / 2) {print $11 - $13}' "$WORK/samples.csv")
+    LAST_OWN=$((LAST_HEAP - LAST_SQLITE))
+    log "heap in use less SQLite's over the second half of the samples: $MID_OWN → $LAST_OWN KiB"
+    if ((SAMPLES >= 10)); then
+        ((LAST_OWN * 100 <= MID_OWN * 110)) ||
+            { log "FAIL: heap in use other than SQLite's grew from $MID_OWN to $LAST_OWN KiB in the second half"; FAILED=1; }
+    else
+        log "heap growth not judged: $SAMPLES samples are too few to tell growth from warm-up (10 or more are judged)"
+    fi
 fi
 
 printf '\nMarkdown rows for BENCHMARKS.md (%s, %s vCPUs, binaries from %s):\n\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "$BIN"
-echo "| duration | cycles | sessions connected | packets delivered | sstpd RSS KiB first → last idle sample (max) | fds first → last | sessions / leases left when idle |"
-echo "|---|---|---|---|---|---|---|"
-echo "| $ELAPSED s | $CYCLES | $CONNECTS | $PACKETS | $FIRST_RSS → $LAST_RSS ($MAX_RSS) | $FIRST_FDS → $LAST_FDS | 0 / 0 |"
+echo "| duration | cycles | sessions connected | packets delivered | sstpd RSS KiB first → last idle sample (max) | of which anonymous / files | malloc heap in use KiB (SQLite's) | fds first → last | sessions / leases left when idle |"
+echo "|---|---|---|---|---|---|---|---|---|"
+echo "| $ELAPSED s | $CYCLES | $CONNECTS | $PACKETS | $FIRST_RSS → $LAST_RSS ($MAX_RSS) | $FIRST_ANON → $LAST_ANON / $FIRST_FILE → $LAST_FILE | $FIRST_HEAP ($FIRST_SQLITE) → $LAST_HEAP ($LAST_SQLITE) | $FIRST_FDS → $LAST_FDS | 0 / 0 |"
 if ((CRASHED)); then
     echo
     echo "| sessions live at SIGKILL | restart to ready | kill to first new tunnel + echo | records closed as crash | leases after restart |"
