@@ -48,7 +48,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var domain: String?
 
     /// `[daemon]`: the unprivileged user (and group) sstpd switches to once its sockets, TUN device and state
-    /// store are open (docs/security.md, "Least privilege"); nil stays root.
+    /// store are open (docs/threat-model.md, "Least privilege"); nil stays root.
     public var runAsUser: String?
     public var runAsGroup: String?
 
