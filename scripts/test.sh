@@ -89,7 +89,7 @@ fi
 ./scripts/fuzz.sh --seconds "${SSTP_FUZZ_SECONDS:-10}"
 # The whole test suite again under a sanitizer (scripts/sanitizers.sh; an instrumented build from scratch plus the
 # suite take about 10 minutes here). SSTP_SANITIZERS names them: "thread", "address" or "address thread". Not run by
-# default: under ThreadSanitizer 2 of 7 full runs had tests time out on connects (no sanitizer report; see
+# default: under ThreadSanitizer 2 of 4 full runs had tests time out on connects (no sanitizer report; see
 # docs/fuzzing.md, "Sanitizers"), and a stage that fails by chance would hide real failures.
 if [ -n "${SSTP_SANITIZERS:-}" ]; then
     # shellcheck disable=SC2086
