@@ -1,4 +1,5 @@
 internal import CProcessShims
+import Foundation
 import GatewayStore
 import Glibc
 
@@ -44,7 +45,8 @@ public struct ProcessMemory: Codable, Sendable, Equatable {
     /// The current process's figures. Reads one small procfs file and walks malloc's arenas (takes each arena's lock
     /// briefly): cheap enough for every status request and scrape, not for the data path.
     public static func current() -> ProcessMemory {
-        let (anonymous, file) = residentSet(status: (try? readProcFile("/proc/self/status")) ?? "")
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let (anonymous, file) = residentSet(status: status)
         let heap = MallocInfo.current()
         return ProcessMemory(
             residentAnonymousBytes: anonymous, residentFileBytes: file,
@@ -67,25 +69,6 @@ public struct ProcessMemory: Codable, Sendable, Equatable {
         }
         return (anonymous, file)
     }
-
-    private static func readProcFile(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ProcessMemoryError.unreadable(path) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}
-
-enum ProcessMemoryError: Error {
-    case unreadable(String)
 }
 
 /// glibc's `mallinfo2()` (glibc ≥ 2.33) through the C shim: the Glibc module does not export it.
