@@ -177,8 +177,13 @@ bench() {
 # status: sessions and refusal counters from the control socket.
 status() { "$BIN/sstpctl" status --json --socket "$WORK/control.sock"; }
 
+# memory WHEN: sstpd's memory split (resident anonymous/file, malloc heap in use/free, SQLite) from the control
+# socket, so a run that does not give memory back shows where it stayed (docs/metrics.md, sstpd_memory_bytes).
+memory() { log "sstpd memory $1: $("$BIN/sstpctl" status --socket "$WORK/control.sock" | sed -n 's/^memory: *//p')"; }
+
 FAILED=0
 SESSION_RUNS=()
+memory "before the runs"
 TRAFFIC_RUNS=()
 if ((RUN_SESSIONS)); then
     SESSION_RUNS=(serial connect paced-connect idle)
@@ -189,6 +194,7 @@ if ((RUN_SESSIONS)); then
         FAILED=1
     bench idle $((HOLD + 150)) --sessions "$IDLE_SESSIONS" --rate 0 --parallel "$PARALLEL" --hold "$HOLD" \
         --settle 20 || FAILED=1
+    memory "after the idle run"
 fi
 # traffic NAME SESSIONS RATE: a traffic run with the peer in the host namespace (RATE 0 = flat out).
 traffic() {
@@ -207,6 +213,7 @@ if ((RUN_TRAFFIC)); then
     traffic "traffic$TRAFFIC_SESSIONS" "$TRAFFIC_SESSIONS" 0
     traffic "paced$TRAFFIC_SESSIONS" "$TRAFFIC_SESSIONS" "$PACED_RATE"
 fi
+memory "at the end"
 STATUS=$(status)
 HELLO_TIMEOUTS=$(grep -c "hello timeout" "$WORK/sstpd.log" || true)
 LEFT=$(jq -r '.sessions' <<<"$STATUS")

@@ -22,6 +22,10 @@ export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=yes,threads=crashed,registers=
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}"
 # ThreadSanitizer: every report of the run (the script fails if there is one), less the documented suppressions.
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan-suppressions.txt}"
+# At most 4 tests at a time (Swift Testing starts every test at once by default). Under a sanitizer each test is 5-10x
+# slower, and with ~100 system tests sharing 2 cores, tests that wait 30-60 s for a connection or a reply timed out
+# (docs/fuzzing.md, "Sanitizers"). The whole suite takes no longer with the limit: the cores are busy either way.
+export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-4}"
 for sanitizer in "${sanitizers[@]}"; do
     scratch="/tmp/build-sanitize-$sanitizer"
     log="/tmp/sstp-sanitize-$sanitizer.log"
