@@ -153,7 +153,7 @@ public struct AddressPool: Sendable {
 
     /// Returns the session's address to the pool; does nothing if the session holds no lease.
     public mutating func release(sessionID: UInt64) {
-        guard let offset = offsetBySession.removeValue(forKey: sessionID) else { return }
+        guard let offset = offsetBySession.removeValueAndShrink(forKey: sessionID) else { return }
         sessionByOffset[offset] = nil
         if reservationByOffset[offset] == nil {
             freeBits[offset / 64] |= UInt64(1) << UInt64(offset % 64)

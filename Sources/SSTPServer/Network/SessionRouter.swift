@@ -1,3 +1,4 @@
+import AddressPool
 import NIOConcurrencyHelpers
 import NIOCore
 import Synchronization
@@ -48,7 +49,7 @@ public final class SessionRouter: Sendable {
     /// Removes the route only if it still belongs to `sessionID` (a new session may already hold the address).
     public func unregister(address: UInt32, sessionID: UInt64) {
         table.withLockedValue { table in
-            if table[address]?.sessionID == sessionID { table[address] = nil }
+            if table[address]?.sessionID == sessionID { table.removeValueAndShrink(forKey: address) }
         }
     }
 

@@ -1,3 +1,4 @@
+import AddressPool
 import GatewayPolicy
 import Logging
 import NIOCore
@@ -89,7 +90,7 @@ final class ConnectionAdmission: Sendable {
 
     fileprivate func release(_ ticket: UInt64) {
         state.withLockedValue { s in
-            s.held[ticket] = nil
+            s.held.removeValueAndShrink(forKey: ticket)
             s.table.release(ticket)
         }
     }

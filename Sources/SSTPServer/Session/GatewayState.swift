@@ -66,7 +66,7 @@ public final class GatewayState: Sendable {
     @discardableResult
     func close(_ id: UInt64) -> Bool {
         let (waiters, empty) = inner.withLockedValue { s -> ([CheckedContinuation<Bool, Never>], Bool) in
-            let removed = s.sessions.removeValue(forKey: id)
+            let removed = s.sessions.removeValueAndShrink(forKey: id)
             let existed = removed != nil
             if removed?.admitted == true { s.admittedCount -= 1 }
             s.pool.release(sessionID: id)

@@ -63,7 +63,7 @@ final class StateRecorder: Sendable {
         let snapshot = Self.snapshot(counters)
         let now = Date()
         write("accounting stop") { [store, rows] in
-            guard let id = rows.withLockedValue({ $0.removeValue(forKey: sessionID) }) else { return }
+            guard let id = rows.withLockedValue({ $0.removeValueAndShrink(forKey: sessionID) }) else { return }
             try store.stopAccounting(id: id, counters: snapshot, reason: reason, at: now)
         }
     }
