@@ -69,7 +69,7 @@ let package = Package(
         // MARK: Adapters
         .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "COpenSSLShims"], swiftSettings: swiftSettings),
         .target(name: "TLSEngine", dependencies: ["COpenSSL", "COpenSSLShims", nioCore, nioConcurrency], swiftSettings: swiftSettings),
-        .target(name: "TUNDevice", dependencies: ["CTUNShims", nioCore, nioConcurrency], swiftSettings: swiftSettings),
+        .target(name: "TUNDevice", dependencies: ["CTUNShims", "IPPackets", nioCore, nioConcurrency], swiftSettings: swiftSettings),
         .target(name: "SSTPNIO", dependencies: ["TLSEngine", "SSTPProtocol", nioCore, logging], swiftSettings: swiftSettings),
         .target(name: "EAPTLS", dependencies: ["EAP", "TLSEngine", nioCore], swiftSettings: swiftSettings),
         .target(name: "VNetBuilder", dependencies: ["VirtualNetwork", "AddressPool"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@
 # Benchmarks/run.sh — end-to-end benchmarks of sstpd with its own client (sstp-dial), written to BENCHMARKS.md.
 #
 #   Benchmarks/run.sh [--quick] [--out FILE] [--skip-build] [--bin-dir DIR] [--no-c-reference] [--keep-logs] [--profile]
+#                     [--tun-offload]
 #
 # Measures, in one run (needs root: network namespaces and TUN devices):
 #   1. connect time: N sequential `sstp-dial --check --count 1` processes; the "connect N ms" each prints (client
@@ -10,9 +11,11 @@
 #      IP forwarding -> namespace host, iperf3 TCP upload and download, with the CPU time of sstpd and sstp-dial
 #      over each run (from /proc/<pid>/stat and /proc/<pid>/task/*/stat), and ping RTT through the tunnel;
 #   3. the C reference data path (sstppipe.c from the performance study) in the same run, for a ratio.
-# The shared throughput cap with two sessions is measured by Benchmarks/cap.sh (its section is carried over).
+# The shared throughput cap with two sessions is measured by Benchmarks/cap.sh; it, the sessions/traffic, offload
+# and soak figures (Benchmarks/*-figures.md) are carried into the file unchanged.
 # --profile adds one extra (uncounted) iperf3 run per direction with `perf record` on sstpd and sstp-dial, and
-# lists where their CPU time goes (self time by library and symbol).
+# lists where their CPU time goes (self time by library and symbol). --tun-offload runs sstpd with `[tun] offload =
+# true` (IFF_VNET_HDR + TSO: TCP arrives as super-packets that sstpd segments; docs/architecture.md, "TUN offload").
 #
 # Topology (all namespaces are created here and deleted on exit, whatever happens):
 #   client 10.79.0.1/30 ==veth== 10.79.0.2/30 gw [sstpd, TUN sstp0 10.77.0.1/24] 10.78.0.1/24 ==veth== 10.78.0.2 host
@@ -37,6 +40,7 @@ CREF=1
 BIN_DIR=""
 KEEP_LOGS=0
 PROFILE=0
+TUN_OFFLOAD=false
 COMMAND_LINE="Benchmarks/run.sh $*"
 
 while (($#)); do
@@ -48,6 +52,7 @@ while (($#)); do
     --no-c-reference) CREF=0 ;;
     --keep-logs) KEEP_LOGS=1 ;;
     --profile) PROFILE=1 ;;
+    --tun-offload) TUN_OFFLOAD=true ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
@@ -150,6 +155,7 @@ gateway = "10.77.0.1"
 [tun]
 name = "sstp0"
 mtu = 1400
+offload = $TUN_OFFLOAD
 
 [state]
 database = "$WORK/state.sqlite"
@@ -611,10 +617,12 @@ thread and its % of one core, sstp-dial busiest thread and %, iperf3 client/serv
 $(cat "$WORK/runs.txt")
 \`\`\`
 EOF
-    # Figures measured elsewhere (the interop suite; Benchmarks/cap.sh) live in files of their own and are carried
-    # into every run.
-    printf '\n'
-    cat "$ROOT/Benchmarks/functional-figures.md"
+    # Figures measured elsewhere (bench.sh's sessions and traffic, the offload comparison, soak.sh, the interop
+    # suite, cap.sh) live in files of their own and are carried into every run.
+    for figures in sessions soak functional; do
+        printf '\n'
+        cat "$ROOT/Benchmarks/$figures-figures.md"
+    done
     if [[ -s $ROOT/Benchmarks/cap-figures.md ]]; then
         printf '\n'
         cat "$ROOT/Benchmarks/cap-figures.md"

@@ -15,14 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int ctun_open(const char *name, char *name_out, int multi_queue) {
+int ctun_open(const char *name, char *name_out, int multi_queue, int offload) {
     int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         return -errno;
     }
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0);
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0) | (offload ? IFF_VNET_HDR : 0);
     if (name != NULL) {
         strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
     }
@@ -30,6 +30,15 @@ int ctun_open(const char *name, char *name_out, int multi_queue) {
         int saved = errno;
         close(fd);
         return -saved;
+    }
+    if (offload) {
+        int header_size = 10; /* sizeof(struct virtio_net_hdr) */
+        if (ioctl(fd, TUNSETVNETHDRSZ, &header_size) < 0 ||
+            ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0) {
+            int saved = errno;
+            close(fd);
+            return -saved;
+        }
     }
     memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
     name_out[IFNAMSIZ - 1] = '\0';

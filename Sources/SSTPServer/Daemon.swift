@@ -86,7 +86,8 @@ public enum Daemon {
         let threads = System.coreCount
         let device = try TUNPacketDevice(
             name: configuration.tunName, gateway: gateway.value, prefixLength: network.prefixLength,
-            mtu: configuration.tunMTU, queues: configuration.tunQueues == 0 ? threads : configuration.tunQueues)
+            mtu: configuration.tunMTU, queues: configuration.tunQueues == 0 ? threads : configuration.tunQueues,
+            offload: configuration.tunOffload)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let server = try GatewayServer(
             configuration: configuration, tlsContext: tlsContext, device: device, users: users,

@@ -1,10 +1,12 @@
 internal import CTUNShims
 import Glibc
+import IPPackets
 import NIOCore
 import Synchronization
 import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
-/// A Linux TUN interface (IFF_TUN | IFF_NO_PI: every read and write is exactly one IP packet, no header).
+/// A Linux TUN interface (IFF_TUN | IFF_NO_PI: every read and write is exactly one IP packet, no header; with
+/// ``offload``, one IP packet behind a virtio header, the reader cutting TCP super-packets into segments).
 ///
 /// Writes are one `write(2)` per packet from the caller's thread; never gather several packets into one `writev`,
 /// because the TUN driver treats one `writev` as one packet and IP would silently drop the rest (measured: 97 %
@@ -20,13 +22,22 @@ public final class TUNDevice: Sendable {
     public let name: String
     /// The TUN file descriptor (non-blocking, close-on-exec). Valid until ``close()``.
     public let fd: CInt
+    /// Opened with offloads (`IFF_VNET_HDR` + TSO and checksum offload): reads carry a ``VirtioNetHeader`` that the
+    /// reader removes (segmenting TCP super-packets), and ``write(_:)`` puts one before each packet.
+    public let offload: Bool
+    /// What this device's reader did with offloaded reads (zero without ``offload``).
+    public let offloadCounters = TUNOffloadCounters()
 
     private let closed = Atomic<Bool>(false)
+    /// The MTU last set with ``setMTU(_:)`` (0: never): what the reader cuts super-packets to. Kept here because
+    /// reading it back is an ioctl by name, in the calling thread's namespace, which may not be the device's.
+    private let configuredMTU = Atomic<Int>(0)
     private let reader = NIOLockedValueBox<TUNReaderThread?>(nil)
 
-    private init(name: String, fd: CInt) {
+    private init(name: String, fd: CInt, offload: Bool) {
         self.name = name
         self.fd = fd
+        self.offload = offload
     }
 
     deinit {
@@ -38,12 +49,16 @@ public final class TUNDevice: Sendable {
     /// - Parameters:
     ///   - name: the interface name, where "%d" lets the kernel pick a free number ("sstp%d").
     ///   - multiQueue: sets IFF_MULTI_QUEUE so more queues can be attached later by opening the same name.
-    public static func create(name: String = "sstp%d", multiQueue: Bool = false) throws(TUNError) -> TUNDevice {
+    ///   - offload: IFF_VNET_HDR with TSO4/TSO6 and checksum offload (``offload``); every queue of a device must
+    ///     agree.
+    public static func create(
+        name: String = "sstp%d", multiQueue: Bool = false, offload: Bool = false
+    ) throws(TUNError) -> TUNDevice {
         guard name.utf8.count < 16 else { throw TUNError(operation: "TUNSETIFF", errno: ENAMETOOLONG) }
         var nameOut = [CChar](repeating: 0, count: 16)
-        let fd = try TUNError.check(ctun_open(name, &nameOut, multiQueue ? 1 : 0), "TUNSETIFF")
+        let fd = try TUNError.check(ctun_open(name, &nameOut, multiQueue ? 1 : 0, offload ? 1 : 0), "TUNSETIFF")
         let actualName = String(decoding: nameOut.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return TUNDevice(name: actualName, fd: fd)
+        return TUNDevice(name: actualName, fd: fd, offload: offload)
     }
 
     // The ioctls below act on the interface of this name in the *calling thread's* network namespace.
@@ -59,6 +74,7 @@ public final class TUNDevice: Sendable {
     /// Sets the interface MTU (SIOCSIFMTU).
     public func setMTU(_ mtu: Int) throws(TUNError) {
         _ = try TUNError.check(ctun_set_mtu(name, CInt(clamping: mtu)), "SIOCSIFMTU")
+        configuredMTU.store(mtu, ordering: .relaxed)
     }
 
     /// Sets the transmit queue length (SIOCSIFTXQLEN): how many packets each queue's ring holds for its reader
@@ -77,17 +93,37 @@ public final class TUNDevice: Sendable {
         _ = try TUNError.check(ctun_set_up(name), "SIOCSIFFLAGS")
     }
 
-    /// Writes one packet with exactly one `write(2)`. Returns false if the packet was not accepted whole (queue
+    /// Writes one packet with exactly one `write(2)` (with offloads, one `writev(2)` of a virtio header and the
+    /// packet). Returns false if the packet was not accepted whole (queue
     /// full with EAGAIN, device closed, or an error such as EINVAL for a malformed packet): TUN I/O is lossy by
     /// nature and callers count drops rather than retry.
     @discardableResult
     public func write(_ packet: ByteBuffer) -> Bool {
         guard !closed.load(ordering: .relaxed) else { return false }
         return packet.withUnsafeReadableBytes { bytes in
-            while true {
-                let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
-                if written < 0 && errno == EINTR { continue }
-                return written == bytes.count
+            guard offload else {
+                while true {
+                    let written = Glibc.write(fd, bytes.baseAddress, bytes.count)
+                    if written < 0 && errno == EINTR { continue }
+                    return written == bytes.count
+                }
+            }
+            // One writev is one packet: a virtio header saying "nothing to do" (the client's checksums are
+            // complete, and it sends no super-packets), then the packet.
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: VirtioNetHeader.length) { header in
+                header.initialize(repeating: 0)
+                var vectors = (
+                    iovec(iov_base: UnsafeMutableRawPointer(header.baseAddress!), iov_len: header.count),
+                    iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
+                )
+                return withUnsafeBytes(of: &vectors) { raw in
+                    let iov = raw.bindMemory(to: iovec.self)
+                    while true {
+                        let written = Glibc.writev(fd, iov.baseAddress, 2)
+                        if written < 0 && errno == EINTR { continue }
+                        return written == header.count + bytes.count
+                    }
+                }
             }
         }
     }
@@ -105,10 +141,14 @@ public final class TUNDevice: Sendable {
         precondition(maxBatchSize > 0)
         precondition(!closed.load(ordering: .relaxed), "startReading after close")
         let wakeFD = try TUNError.check(ctun_eventfd(), "eventfd")
+        // Without a configured MTU, the Ethernet default.
+        let configured = configuredMTU.load(ordering: .relaxed)
+        let segmentPacketSize = configured > 0 ? configured : 1500
         let thread: TUNReaderThread
         do {
             thread = try TUNReaderThread.start(
-                fd: fd, wakeFD: wakeFD, maxBatchSize: maxBatchSize, allocator: allocator, handler: handler)
+                fd: fd, wakeFD: wakeFD, maxBatchSize: maxBatchSize, segmentPacketSize: offload ? segmentPacketSize : nil,
+                counters: offloadCounters, allocator: allocator, handler: handler)
         } catch {
             Glibc.close(wakeFD)
             throw error

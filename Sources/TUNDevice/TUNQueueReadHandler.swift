@@ -26,13 +26,19 @@ public final class TUNQueueReadHandler: ChannelInboundHandler {
     ///     turn (16 × 64 drains a 1000-packet ring). The loop shares its time between this queue and the TLS
     ///     connections of its sessions; too small a share overflows the queue's ring (`txqueuelen` packets) while
     ///     the loop decrypts uplink.
-    ///   - handler: called on the event loop with 1...`maxBatchSize` packets per burst, slices of one buffer.
+    ///   - segmentPacketSize: for a queue with offloads (``TUNDevice/offload``), the largest packet TCP
+    ///     super-packets are cut into; nil for a queue without.
+    ///   - counters: where a queue with offloads counts its work (the device's ``TUNDevice/offloadCounters``).
+    ///   - handler: called on the event loop with the packets of each burst, slices of one buffer (and, with
+    ///     offloads, of one buffer per super-packet).
     public init(
-        fd: CInt, maxBatchSize: Int = 64, maxBatchesPerWake: Int = 16, handler: @escaping ([ByteBuffer]) -> Void
+        fd: CInt, maxBatchSize: Int = 64, maxBatchesPerWake: Int = 16, segmentPacketSize: Int? = nil,
+        counters: TUNOffloadCounters? = nil, handler: @escaping ([ByteBuffer]) -> Void
     ) {
         precondition(maxBatchesPerWake > 0)
         self.fd = fd
-        self.reader = TUNBatchReader(maxBatchSize: maxBatchSize)
+        self.reader = TUNBatchReader(
+            maxBatchSize: maxBatchSize, segmentPacketSize: segmentPacketSize, counters: counters)
         self.maxBatchesPerWake = maxBatchesPerWake
         self.handler = handler
     }

@@ -10,28 +10,33 @@ final class TUNReaderThread: @unchecked Sendable {
     private let fd: CInt
     private let wakeFD: CInt
     private let maxBatchSize: Int
+    private let segmentPacketSize: Int?
+    private let counters: TUNOffloadCounters
     private let allocator: ByteBufferAllocator
     private let handler: @Sendable ([ByteBuffer]) -> Void
     // Written once by `start` before any other thread can see the object, then only read by `stopAndJoin`.
     private var thread = pthread_t()
 
     private init(
-        fd: CInt, wakeFD: CInt, maxBatchSize: Int, allocator: ByteBufferAllocator,
-        handler: @escaping @Sendable ([ByteBuffer]) -> Void
+        fd: CInt, wakeFD: CInt, maxBatchSize: Int, segmentPacketSize: Int?, counters: TUNOffloadCounters,
+        allocator: ByteBufferAllocator, handler: @escaping @Sendable ([ByteBuffer]) -> Void
     ) {
+        self.counters = counters
         self.fd = fd
         self.wakeFD = wakeFD
         self.maxBatchSize = maxBatchSize
+        self.segmentPacketSize = segmentPacketSize
         self.allocator = allocator
         self.handler = handler
     }
 
     static func start(
-        fd: CInt, wakeFD: CInt, maxBatchSize: Int, allocator: ByteBufferAllocator,
-        handler: @escaping @Sendable ([ByteBuffer]) -> Void
+        fd: CInt, wakeFD: CInt, maxBatchSize: Int, segmentPacketSize: Int?, counters: TUNOffloadCounters,
+        allocator: ByteBufferAllocator, handler: @escaping @Sendable ([ByteBuffer]) -> Void
     ) throws(TUNError) -> TUNReaderThread {
         let reader = TUNReaderThread(
-            fd: fd, wakeFD: wakeFD, maxBatchSize: maxBatchSize, allocator: allocator, handler: handler)
+            fd: fd, wakeFD: wakeFD, maxBatchSize: maxBatchSize, segmentPacketSize: segmentPacketSize,
+            counters: counters, allocator: allocator, handler: handler)
         let argument = Unmanaged.passRetained(reader).toOpaque()
         var thread = pthread_t()
         let result = pthread_create(
@@ -58,7 +63,8 @@ final class TUNReaderThread: @unchecked Sendable {
     }
 
     private func run() {
-        let reader = TUNBatchReader(maxBatchSize: maxBatchSize)
+        let reader = TUNBatchReader(
+            maxBatchSize: maxBatchSize, segmentPacketSize: segmentPacketSize, counters: counters)
         var fds = [
             pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),

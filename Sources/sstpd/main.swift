@@ -39,6 +39,8 @@ struct SSTPD: ParsableCommand {
     @Option(name: .customLong("tun-name")) var tunName: String?
     @Option(name: .customLong("tun-mtu")) var tunMTU: Int?
     @Option(name: .customLong("tun-queues")) var tunQueues: Int?
+    @Flag(name: .customLong("tun-offload"), help: "IFF_VNET_HDR with TSO: TCP super-packets segmented by sstpd ([tun] offload).")
+    var tunOffload = false
     @Option(name: .customLong("user"), help: "Unprivileged user to switch to once started ([daemon] user).")
     var runAsUser: String?
     @Option(name: .customLong("users-file"), help: "A legacy users file to import into an empty state store.")
@@ -124,6 +126,7 @@ struct SSTPD: ParsableCommand {
         set(tunName, \.tunName)
         set(tunMTU, \.tunMTU)
         set(tunQueues, \.tunQueues)
+        if tunOffload { c.tunOffload = true }
         if let usersFile { c.usersFile = usersFile }
         set(stateDatabase, \.stateDatabase)
         set(accountingFlushInterval, \.accountingFlushInterval)

@@ -170,14 +170,16 @@ struct BenchTrafficTests {
         && ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].contains { FileManager.default.isExecutableFile(atPath: $0) }
 
     @Test(
-        "4 sessions flat out both ways through a TUN gateway (one queue + reader thread; one queue per event loop): packets arrive each way, sessions stay up",
-        .timeLimit(.minutes(2)), arguments: [1, 2])
-    func flatOutBothWays(queues: Int) async throws {
+        "4 sessions flat out both ways through a TUN gateway (one queue + reader thread; one queue per event loop; with offloads): packets arrive each way, sessions stay up",
+        .timeLimit(.minutes(2)), arguments: [(1, false), (2, false), (1, true), (2, true)])
+    func flatOutBothWays(queues: Int, offload: Bool) async throws {
         try #require(Self.canCreateNamespaces, "run the system tests as root with /dev/net/tun and ip")
-        let network = try PeerNamespace(tag: "f\(queues)")
+        let network = try PeerNamespace(tag: "f\(queues)\(offload ? "o" : "")")
         defer { network.remove() }
-        let device = try await network.makeGatewayDevice(queues: queues)
+        let device = try await network.makeGatewayDevice(queues: queues, offload: offload)
+        defer { device.close() }  // also when the test fails early (the gateway's stop closes it otherwise; idempotent)
         #expect(device.queues.count == queues)
+        #expect(device.tun.offload == offload)
         let gateway = try await InProcessGateway.start(packetDevice: device)
         let report = try await BenchMode.run(
             BenchConfiguration(
@@ -285,10 +287,11 @@ private final class PeerNamespace: Sendable {
     }
 
     /// Creates the gateway's TUN device inside the namespace, on a thread that enters it (only that thread moves).
-    func makeGatewayDevice(queues: Int = 1) async throws -> TUNPacketDevice {
+    func makeGatewayDevice(queues: Int = 1, offload: Bool = false) async throws -> TUNPacketDevice {
         try await inNamespace(name) {
             try TUNPacketDevice(
-                name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500, queues: queues)
+                name: "sstp0", gateway: IPv4Address(10, 77, 0, 1).value, prefixLength: 24, mtu: 1500, queues: queues,
+                offload: offload)
         }
     }
 

@@ -18,10 +18,11 @@ struct ConfigurationTests {
         #expect(network.prefixLength == 24)
         #expect(gateway.description == "10.77.0.1")
         #expect(configuration.tunQueues == 1)
+        #expect(configuration.tunOffload == false)
         #expect(configuration.runAsUser == nil)
     }
 
-    @Test("[tun] queues and [daemon] user/group are read; queues out of range is refused")
+    @Test("[tun] queues and offload and [daemon] user/group are read; queues out of range is refused")
     func tunQueuesAndDaemon() throws {
         let base = """
             [tls]
@@ -32,8 +33,10 @@ struct ConfigurationTests {
             gateway = "10.77.0.1"
 
             """
-        let c = try ConfigurationFile.parse(base + "[tun]\nqueues = 0\n[daemon]\nuser = \"sstpd\"\ngroup = \"vpn\"\n")
-        #expect(c.tunQueues == 0 && c.runAsUser == "sstpd" && c.runAsGroup == "vpn")
+        let c = try ConfigurationFile.parse(
+            base + "[tun]\nqueues = 0\noffload = true\n[daemon]\nuser = \"sstpd\"\ngroup = \"vpn\"\n")
+        #expect(c.tunQueues == 0 && c.tunOffload && c.runAsUser == "sstpd" && c.runAsGroup == "vpn")
+        #expect(throws: (any Error).self) { try ConfigurationFile.parse(base + "[tun]\noffload = 1\n") }
         _ = try c.validate()
         var bad = c
         bad.tunQueues = 65

@@ -5,8 +5,11 @@
 
 /// Opens /dev/net/tun (O_RDWR | O_CLOEXEC | O_NONBLOCK) and attaches to (or creates) interface `name` (may
 /// contain %d) with TUNSETIFF in IFF_TUN | IFF_NO_PI mode, plus IFF_MULTI_QUEUE if `multi_queue` is non-zero.
+/// With `offload` non-zero: IFF_VNET_HDR (a 10-byte struct virtio_net_hdr before every packet read and written,
+/// TUNSETVNETHDRSZ) and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6), so the kernel hands over TCP
+/// super-packets and partial checksums for the reader to finish.
 /// Writes the resulting interface name (NUL-terminated, up to 16 bytes) to `name_out`. Returns the fd or -errno.
-int ctun_open(const char *name, char *name_out, int multi_queue);
+int ctun_open(const char *name, char *name_out, int multi_queue, int offload);
 
 /// Sets the IPv4 address (host byte order) and netmask of `name` (SIOCSIFADDR + SIOCSIFNETMASK). 0 or -errno.
 int ctun_set_ipv4(const char *name, uint32_t address, uint32_t netmask);

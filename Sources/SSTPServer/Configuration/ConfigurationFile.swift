@@ -64,6 +64,7 @@ public enum ConfigurationFile {
                 try reader.string(table, "name", into: &c.tunName)
                 try reader.int(table, "mtu", into: &c.tunMTU)
                 try reader.int(table, "queues", into: &c.tunQueues)
+                try reader.bool(table, "offload", into: &c.tunOffload)
             case "users":
                 try reader.optionalString(table, "file", into: &c.usersFile)
             case "state":
@@ -112,7 +113,7 @@ public enum ConfigurationFile {
         "sstp": ["hash_protocols", "handshake_timeout", "negotiation_timeout", "hello_interval", "max_connect_retries", "legacy_eap_tls_binding"],
         "ppp": ["mru", "max_auth_attempts", "ipv6"],
         "pool": ["network", "gateway", "dns", "routes", "domain"],
-        "tun": ["name", "mtu", "queues"],
+        "tun": ["name", "mtu", "queues", "offload"],
         "daemon": ["user", "group"],
         "users": ["file"],
         "state": ["database", "accounting_flush_interval"],

@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// per event loop, each read by its loop (multi-queue: half the downlink CPU, see docs/architecture.md "TUN
     /// layout" for why it is not the default yet); N = N queues over the loops.
     public var tunQueues: Int = 1
+    /// `[tun] offload`: open the TUN with IFF_VNET_HDR and TSO/checksum offload, so TCP arrives as super-packets of up
+    /// to 64 KiB that sstpd cuts into MTU-sized segments itself (docs/architecture.md, "TUN offload").
+    public var tunOffload: Bool = false
 
     /// `[state]`: the SQLite state store (users, reservations, leases, accounting; docs/state-store.md).
     public var stateDatabase: String = "/var/lib/sstpd/state.sqlite"

@@ -156,6 +156,7 @@ extension GatewayServer {
         ("tun.name", { $0.tunName }),
         ("tun.mtu", { "\($0.tunMTU)" }),
         ("tun.queues", { "\($0.tunQueues)" }),
+        ("tun.offload", { "\($0.tunOffload)" }),
         ("limits.aggregate_mbps", { "\($0.effectiveAggregateBitsPerSecond ?? 0)" }),
         ("crl.listen", { $0.crlListen ?? "" }),
         ("crl.path", { $0.crlPath }),

@@ -18,6 +18,8 @@ public final class TUNPacketDevice: PacketDevice {
     public let tun: TUNDevice
     /// Every queue, `tun` first.
     public let queues: [TUNDevice]
+    /// The interface's MTU (with offloads, what TCP super-packets are cut to).
+    public let mtu: Int
     /// Event loop → queue index, set by `start`.
     private let loopQueues = NIOLockedValueBox<[ObjectIdentifier: Int]>([:])
     /// The pipe channels reading the queues in multi-queue mode.
@@ -32,14 +34,17 @@ public final class TUNPacketDevice: PacketDevice {
     ///
     /// - Parameter queues: 1 for the single-queue layout (a reader thread); more attaches that many queues, to be
     ///   read by as many event loops (`start(eventLoops:onPackets:)`).
-    public init(name: String, gateway: UInt32, prefixLength: Int, mtu: Int, queues queueCount: Int = 1) throws {
+    ///   - offload: IFF_VNET_HDR with TSO and checksum offload on every queue (``TUNDevice/offload``).
+    public init(
+        name: String, gateway: UInt32, prefixLength: Int, mtu: Int, queues queueCount: Int = 1, offload: Bool = false
+    ) throws {
         precondition(queueCount >= 1)
         let multiQueue = queueCount > 1
-        let tun = try TUNDevice.create(name: name, multiQueue: multiQueue)
+        let tun = try TUNDevice.create(name: name, multiQueue: multiQueue, offload: offload)
         var queues = [tun]
         do {
             for _ in 1..<queueCount {
-                queues.append(try TUNDevice.create(name: tun.name, multiQueue: true))
+                queues.append(try TUNDevice.create(name: tun.name, multiQueue: true, offload: offload))
             }
             try tun.setIPv4(address: gateway, prefixLength: prefixLength)
             try tun.setMTU(mtu)
@@ -51,6 +56,7 @@ public final class TUNPacketDevice: PacketDevice {
         }
         self.tun = tun
         self.queues = queues
+        self.mtu = mtu
     }
 
     public func write(_ packet: ByteBuffer) -> Bool {
@@ -73,6 +79,8 @@ public final class TUNPacketDevice: PacketDevice {
             return
         }
         precondition(!eventLoops.isEmpty)
+        let segmentPacketSize = tun.offload ? mtu : nil
+        let counters = tun.offloadCounters
         var channels: [any Channel] = []
         do {
             for (index, queue) in queues.enumerated() {
@@ -82,11 +90,15 @@ public final class TUNPacketDevice: PacketDevice {
                 let queueFD = queue.fd
                 let channel = try await NIOPipeBootstrap(group: loop)
                     .channelOption(.maxMessagesPerRead, value: 1)
-                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                    .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536 + 16))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
-                                TUNQueueReadHandler(fd: queueFD) { batch in onPackets(batch, true) })
+                                TUNQueueReadHandler(
+                                    fd: queueFD, segmentPacketSize: segmentPacketSize, counters: counters
+                                ) { batch in
+                                    onPackets(batch, true)
+                                })
                         }
                     }
                     .takingOwnershipOfDescriptor(input: fd)
